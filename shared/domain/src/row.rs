@@ -1,0 +1,247 @@
+//! Turning one record's text fields into a validated `Invoice` or `Customer`.
+
+use chrono::NaiveDate;
+
+use crate::columns::{HeaderIndex, parse_bool};
+use crate::date::parse_date;
+use crate::ledger::{Channel, Customer, CustomerType, Invoice, InvoiceStatus};
+use crate::money::{Currency, parse_minor};
+
+/// How to read values: the date format and the default currency.
+#[derive(Clone, Debug)]
+pub struct ValueFormat {
+    /// strftime format tried before ISO, e.g. `%m/%d/%Y`.
+    pub date_format: Option<String>,
+    pub default_currency: Currency,
+}
+
+impl Default for ValueFormat {
+    fn default() -> Self {
+        ValueFormat {
+            date_format: None,
+            default_currency: Currency::USD,
+        }
+    }
+}
+
+/// Why a record was rejected, naming the column (canonical and as the file
+/// calls it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.column, self.reason)
+    }
+}
+
+/// A record's fields in canonical order (None = column absent or empty).
+pub type Fields<'a> = [Option<&'a str>];
+
+/// Picks the canonical fields out of a record laid out as `index` says.
+pub fn canonical_fields<'a>(index: &HeaderIndex, record: &[&'a str]) -> Vec<Option<&'a str>> {
+    index
+        .positions
+        .iter()
+        .map(|p| p.and_then(|i| record.get(i).copied()).filter(|v| !v.trim().is_empty()))
+        .collect()
+}
+
+fn err(index: &HeaderIndex, col: usize, reason: impl Into<String>) -> FieldError {
+    FieldError {
+        column: index.source_names[col].clone(),
+        reason: reason.into(),
+    }
+}
+
+fn required<'a>(f: &Fields<'a>, index: &HeaderIndex, col: usize) -> Result<&'a str, FieldError> {
+    f[col]
+        .map(str::trim)
+        .ok_or_else(|| err(index, col, "required value is missing"))
+}
+
+fn date(f: &Fields<'_>, index: &HeaderIndex, col: usize, fmt: &ValueFormat) -> Result<Option<NaiveDate>, FieldError> {
+    f[col]
+        .map(|v| parse_date(v, fmt.date_format.as_deref()).map_err(|e| err(index, col, e.to_string())))
+        .transpose()
+}
+
+/// Parses a ledger record whose fields are in `LEDGER_COLUMNS` order.
+pub fn parse_invoice(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) -> Result<Invoice, FieldError> {
+    let invoice_id = required(f, index, 0)?.to_string();
+    let customer_id = required(f, index, 1)?.to_string();
+    required(f, index, 2)?;
+    required(f, index, 3)?;
+    let invoice_date = date(f, index, 2, fmt)?.unwrap_or_default();
+    let due_date = date(f, index, 3, fmt)?.unwrap_or_default();
+    let currency = match f[5] {
+        Some(c) => Currency::parse(c).map_err(|e| err(index, 5, e.to_string()))?,
+        None => fmt.default_currency,
+    };
+    let exp = currency.exponent();
+    let amount = parse_minor(required(f, index, 4)?, exp).map_err(|e| err(index, 4, e.to_string()))?;
+    let paid_date = date(f, index, 7, fmt)?;
+    let paid_amount = match f[6] {
+        Some(v) => parse_minor(v, exp).map_err(|e| err(index, 6, e.to_string()))?,
+        None if paid_date.is_some() => amount,
+        None => 0,
+    };
+    let disputed = match f[8] {
+        Some(v) => parse_bool(v).ok_or_else(|| err(index, 8, format!("'{v}' is not true/false, yes/no, y/n or 1/0")))?,
+        None => false,
+    };
+    let status = match f[9] {
+        Some(v) => InvoiceStatus::parse(v)
+            .ok_or_else(|| err(index, 9, format!("'{v}' is not a status (open, paid, void, written_off)")))?,
+        None => InvoiceStatus::Open,
+    };
+    if due_date < invoice_date {
+        return Err(err(index, 3, format!("due date {due_date} is before invoice date {invoice_date}")));
+    }
+    if let Some(p) = paid_date
+        && p < invoice_date
+    {
+        return Err(err(index, 7, format!("paid date {p} is before invoice date {invoice_date}")));
+    }
+    if paid_amount != 0 && (paid_amount.signum() != amount.signum() || paid_amount.abs() > amount.abs()) {
+        return Err(err(
+            index,
+            6,
+            format!("paid amount {} does not fit amount {}", f[6].unwrap_or("").trim(), f[4].unwrap_or("").trim()),
+        ));
+    }
+    Ok(Invoice {
+        invoice_id,
+        customer_id,
+        invoice_date,
+        due_date,
+        amount,
+        currency,
+        paid_amount,
+        paid_date,
+        disputed,
+        status,
+    })
+}
+
+fn list(v: Option<&str>) -> Vec<String> {
+    v.map(|s| {
+        s.split([';', ',', '|'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn text(v: Option<&str>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Parses a customer record whose fields are in `CUSTOMER_COLUMNS` order.
+pub fn parse_customer(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) -> Result<Customer, FieldError> {
+    let customer_id = required(f, index, 0)?.to_string();
+    let kind = match f[4] {
+        Some(v) => CustomerType::parse(v)
+            .ok_or_else(|| err(index, 4, format!("'{v}' is not a customer type (strategic, established, new)")))?,
+        None => CustomerType::Established,
+    };
+    let credit_currency = match f[6] {
+        Some(c) => Some(Currency::parse(c).map_err(|e| err(index, 6, e.to_string()))?),
+        None => None,
+    };
+    let credit_limit = match f[5] {
+        Some(v) => Some(
+            parse_minor(v, credit_currency.unwrap_or(fmt.default_currency).exponent())
+                .map_err(|e| err(index, 5, e.to_string()))?,
+        ),
+        None => None,
+    };
+    let bool_col = |col: usize| -> Result<bool, FieldError> {
+        match f[col] {
+            Some(v) => parse_bool(v).ok_or_else(|| err(index, col, format!("'{v}' is not true/false, yes/no, y/n or 1/0"))),
+            None => Ok(false),
+        }
+    };
+    let white_glove = bool_col(9)?;
+    let opted_out = match f[10] {
+        None => Vec::new(),
+        Some(v) => match parse_bool(v) {
+            Some(true) => vec![Channel::Email, Channel::Sms, Channel::Whatsapp],
+            Some(false) => Vec::new(),
+            None => list(Some(v))
+                .iter()
+                .map(|c| Channel::parse(c).ok_or_else(|| err(index, 10, format!("'{c}' is not a channel (email, sms, whatsapp) or yes/no"))))
+                .collect::<Result<_, _>>()?,
+        },
+    };
+    if let Some(tz) = f[7]
+        && tz.trim().parse::<chrono_tz::Tz>().is_err()
+    {
+        return Err(err(index, 7, format!("'{}' is not an IANA time zone (e.g. Europe/Berlin)", tz.trim())));
+    }
+    Ok(Customer {
+        name: text(f[1]).unwrap_or_else(|| customer_id.clone()),
+        customer_id,
+        emails: list(f[2]),
+        phone: text(f[3]),
+        kind,
+        credit_limit,
+        credit_currency: credit_currency.or(credit_limit.map(|_| fmt.default_currency)),
+        timezone: text(f[7]),
+        language: text(f[8]),
+        white_glove,
+        opted_out,
+        account_manager: text(f[11]),
+        sales_manager: text(f[12]),
+        tags: list(f[13]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::{ColumnMapping, LEDGER_COLUMNS, LEDGER_REQUIRED};
+
+    fn index() -> HeaderIndex {
+        HeaderIndex::resolve(&LEDGER_COLUMNS, &LEDGER_COLUMNS, &LEDGER_REQUIRED, &ColumnMapping::default()).unwrap()
+    }
+
+    fn parse(rec: [&str; 10]) -> Result<Invoice, FieldError> {
+        let idx = index();
+        parse_invoice(&canonical_fields(&idx, &rec), &idx, &ValueFormat::default())
+    }
+
+    #[test]
+    fn paid_date_without_paid_amount_means_paid_in_full() {
+        let i = parse(["I1", "C1", "2024-01-01", "2024-01-31", "100.00", "", "", "2024-02-03", "", ""]).unwrap();
+        assert_eq!(i.paid_amount, 10000);
+    }
+
+    #[test]
+    fn due_before_invoice_date_is_rejected_on_due_date() {
+        let e = parse(["I1", "C1", "2024-02-01", "2024-01-31", "1", "", "", "", "", ""]).unwrap_err();
+        assert_eq!(e.column, "due_date");
+        assert!(e.reason.contains("before invoice date"));
+    }
+
+    #[test]
+    fn each_bad_field_names_its_column() {
+        let cases: [([&str; 10], &str); 7] = [
+            (["", "C1", "2024-01-01", "2024-01-31", "1", "", "", "", "", ""], "invoice_id"),
+            (["I", "C1", "2024-01-xx", "2024-01-31", "1", "", "", "", "", ""], "invoice_date"),
+            (["I", "C1", "2024-01-01", "2024-01-31", "ten", "", "", "", "", ""], "amount"),
+            (["I", "C1", "2024-01-01", "2024-01-31", "1.234", "", "", "", "", ""], "amount"),
+            (["I", "C1", "2024-01-01", "2024-01-31", "1", "EURO", "", "", "", ""], "currency"),
+            (["I", "C1", "2024-01-01", "2024-01-31", "1", "", "", "", "perhaps", ""], "disputed"),
+            (["I", "C1", "2024-01-01", "2024-01-31", "1", "", "2", "", "", ""], "paid_amount"),
+        ];
+        for (rec, col) in cases {
+            assert_eq!(parse(rec).unwrap_err().column, col, "{rec:?}");
+        }
+    }
+}
