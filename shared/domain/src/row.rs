@@ -84,19 +84,21 @@ pub fn parse_invoice(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) -> 
     let exp = currency.exponent();
     let amount = parse_minor(required(f, index, 4)?, exp).map_err(|e| err(index, 4, e.to_string()))?;
     let paid_date = date(f, index, 7, fmt)?;
+    let status = match f[9] {
+        Some(v) => InvoiceStatus::parse(v)
+            .ok_or_else(|| err(index, 9, format!("'{v}' is not a status (open, paid, void, written_off)")))?,
+        None => InvoiceStatus::Open,
+    };
+    // A paid_date alone means paid in full on that day, except on a written-off
+    // item, where it is the day of the write-off.
     let paid_amount = match f[6] {
         Some(v) => parse_minor(v, exp).map_err(|e| err(index, 6, e.to_string()))?,
-        None if paid_date.is_some() => amount,
+        None if paid_date.is_some() && status != InvoiceStatus::WrittenOff => amount,
         None => 0,
     };
     let disputed = match f[8] {
         Some(v) => parse_bool(v).ok_or_else(|| err(index, 8, format!("'{v}' is not true/false, yes/no, y/n or 1/0")))?,
         None => false,
-    };
-    let status = match f[9] {
-        Some(v) => InvoiceStatus::parse(v)
-            .ok_or_else(|| err(index, 9, format!("'{v}' is not a status (open, paid, void, written_off)")))?,
-        None => InvoiceStatus::Open,
     };
     if due_date < invoice_date {
         return Err(err(index, 3, format!("due date {due_date} is before invoice date {invoice_date}")));

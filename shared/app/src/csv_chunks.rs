@@ -1,0 +1,300 @@
+//! Parallel CSV parsing: the input is cut into chunks at record boundaries
+//! (newlines outside quotes), each chunk is parsed on a worker thread, and
+//! the results come back in file order. Chunks without any quote take a fast
+//! path that splits on commas; chunks with quotes go through the csv crate.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use arflow_domain::columns::HeaderIndex;
+use arflow_domain::row::FieldError;
+
+use crate::reader::{MAX_COLUMNS, ReadError, Reject};
+
+const CHUNK: usize = 1 << 20;
+
+/// A parsed record, or why it was rejected.
+pub(crate) type Parsed<T> = Result<(T, u64), Reject>;
+
+/// Parses one record's canonical fields.
+pub(crate) type ParseFn<'a, T> = &'a (dyn Fn(&[Option<&str>], &HeaderIndex, u64) -> Result<T, FieldError> + Sync);
+
+/// What the header looked like, and the bytes after it.
+pub(crate) struct Header {
+    pub fields: Vec<String>,
+    /// Line of the first record after the header.
+    pub next_line: u64,
+    pub rest: Vec<u8>,
+}
+
+/// Reads up to the end of the first non-blank record (the header).
+/// Returns None for an input with no header at all (empty or blank).
+pub(crate) fn read_header(input: &mut dyn Read, name: &str) -> Result<Option<Header>, ReadError> {
+    let mut buf = Vec::new();
+    let mut line = 1u64;
+    let mut eof = false;
+    loop {
+        if let Some(end) = record_end(&buf, 0).filter(|_| !buf.is_empty()) {
+            let rec = &buf[..end];
+            let newlines = memchr::memchr_iter(b'\n', rec).count() as u64;
+            if rec.iter().all(u8::is_ascii_whitespace) {
+                buf.drain(..end);
+                line += newlines;
+                continue;
+            }
+            let fields = parse_header_record(rec);
+            let rest = buf[end..].to_vec();
+            return Ok(Some(Header { fields, next_line: line + newlines, rest }));
+        }
+        if eof {
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                return Ok(None);
+            }
+            let fields = parse_header_record(&buf);
+            return Ok(Some(Header { fields, next_line: line + 1, rest: Vec::new() }));
+        }
+        eof = fill(input, &mut buf, 64 * 1024).map_err(|source| ReadError::Io { file: name.to_string(), source })?;
+    }
+}
+
+fn parse_header_record(rec: &[u8]) -> Vec<String> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rec);
+    let mut r = csv::ByteRecord::new();
+    match rdr.read_byte_record(&mut r) {
+        Ok(true) => r.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Index just past the first newline outside quotes at or after `from`
+/// (quote state starts closed at 0).
+fn record_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut quoted = false;
+    for (i, b) in buf.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted && i >= from => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Index just past the last newline outside quotes, if any.
+fn last_record_end(buf: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', buf).is_none() {
+        return memchr::memrchr(b'\n', buf).map(|i| i + 1);
+    }
+    let mut quoted = false;
+    let mut last = None;
+    for (i, b) in buf.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => last = Some(i + 1),
+            _ => {}
+        }
+    }
+    last
+}
+
+/// Appends up to `want` bytes; true at end of input.
+fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut got = 0;
+    while got < want {
+        match input.read(&mut buf[start + got..]) {
+            Ok(0) => {
+                buf.truncate(start + got);
+                return Ok(true);
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(start + got);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+struct Chunk {
+    seq: u64,
+    first_line: u64,
+    bytes: Vec<u8>,
+}
+
+/// Parses the records after the header on worker threads and calls `sink`
+/// with each result in file order. Returns the number of records.
+pub(crate) fn parse_records<T: Send>(
+    mut input: Box<dyn Read + Send + '_>,
+    header: Header,
+    name: &str,
+    index: &HeaderIndex,
+    parse: ParseFn<'_, T>,
+    sink: &mut dyn FnMut(Parsed<T>),
+) -> Result<u64, ReadError> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+    let (work_tx, work_rx) = sync_channel::<Chunk>(workers * 2);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Parsed<T>>)>(workers * 2);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || -> Result<(), ReadError> {
+            let mut buf = header.rest;
+            let mut line = header.next_line;
+            let mut seq = 0;
+            let mut eof = false;
+            while !eof || !buf.is_empty() {
+                if !eof && buf.len() < CHUNK {
+                    let want = CHUNK - buf.len();
+                    eof = fill(&mut *input, &mut buf, want).map_err(|source| ReadError::Io { file: name.to_string(), source })?;
+                    continue;
+                }
+                let cut = if eof { buf.len() } else { last_record_end(&buf).unwrap_or(0) };
+                if cut == 0 {
+                    // One record longer than a chunk: read more before cutting.
+                    eof = fill(&mut *input, &mut buf, CHUNK).map_err(|source| ReadError::Io { file: name.to_string(), source })?;
+                    continue;
+                }
+                let rest = buf.split_off(cut);
+                let bytes = std::mem::replace(&mut buf, rest);
+                let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+                if work_tx.send(Chunk { seq, first_line: line, bytes }).is_err() {
+                    break;
+                }
+                seq += 1;
+                line += lines;
+            }
+            Ok(())
+        });
+        for _ in 0..workers {
+            let rx = Arc::clone(&work_rx);
+            let tx = done_tx.clone();
+            s.spawn(move || {
+                while let Some(chunk) = next(&rx) {
+                    let parsed = parse_chunk(&chunk, name, index, parse);
+                    if tx.send((chunk.seq, parsed)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0u64;
+        let mut rows = 0u64;
+        for (seq, parsed) in done_rx {
+            pending.insert(seq, parsed);
+            while let Some(batch) = pending.remove(&want) {
+                rows += batch.len() as u64;
+                batch.into_iter().for_each(&mut *sink);
+                want += 1;
+            }
+        }
+        reader.join().unwrap_or_else(|_| Err(ReadError::Csv { file: name.to_string(), line: 0, message: "reader thread failed".into() }))?;
+        Ok(rows)
+    })
+}
+
+fn next(rx: &Mutex<Receiver<Chunk>>) -> Option<Chunk> {
+    rx.lock().ok()?.recv().ok()
+}
+
+fn parse_chunk<T>(chunk: &Chunk, name: &str, index: &HeaderIndex, parse: ParseFn<'_, T>) -> Vec<Parsed<T>> {
+    if memchr::memchr(b'"', &chunk.bytes).is_some() {
+        return parse_quoted(chunk, name, index, parse);
+    }
+    let mut out = Vec::with_capacity(chunk.bytes.len() / 48);
+    let mut line_no = chunk.first_line;
+    let mut start = 0;
+    let mut cells: Vec<&[u8]> = Vec::with_capacity(32);
+    let bytes = &chunk.bytes[..];
+    let ends = memchr::memchr_iter(b'\n', bytes).chain((bytes.last() != Some(&b'\n')).then_some(bytes.len()));
+    for end in ends {
+        let mut line = &bytes[start..end];
+        start = end + 1;
+        let this_line = line_no;
+        line_no += 1;
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        cells.clear();
+        let mut from = 0;
+        for comma in memchr::memchr_iter(b',', line) {
+            cells.push(&line[from..comma]);
+            from = comma + 1;
+        }
+        cells.push(&line[from..]);
+        out.push(parse_cells(&cells, this_line, name, index, parse, || String::from_utf8_lossy(line).into_owned()));
+    }
+    out
+}
+
+fn parse_quoted<T>(chunk: &Chunk, name: &str, index: &HeaderIndex, parse: ParseFn<'_, T>) -> Vec<Parsed<T>> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&chunk.bytes[..]);
+    let mut record = csv::ByteRecord::new();
+    let mut out = Vec::new();
+    // The csv crate is infallible on in-memory bytes read as ByteRecords.
+    while let Ok(true) = rdr.read_byte_record(&mut record) {
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
+        let cells: Vec<&[u8]> = record.iter().collect();
+        out.push(parse_cells(&cells, line, name, index, parse, || join_csv(&record)));
+    }
+    out
+}
+
+fn parse_cells<T>(
+    cells: &[&[u8]],
+    line: u64,
+    name: &str,
+    index: &HeaderIndex,
+    parse: ParseFn<'_, T>,
+    text: impl Fn() -> String,
+) -> Parsed<T> {
+    let mut fields: [Option<&str>; MAX_COLUMNS] = [None; MAX_COLUMNS];
+    let mut result = Ok(());
+    for (k, (slot, pos)) in fields.iter_mut().zip(&index.positions).enumerate() {
+        let Some(raw) = pos.and_then(|i| cells.get(i)) else { continue };
+        match std::str::from_utf8(raw) {
+            Ok(s) if !s.trim().is_empty() => *slot = Some(s),
+            Ok(_) => {}
+            Err(_) => {
+                result = Err(FieldError { column: index.source_names[k].clone(), reason: "not valid UTF-8 text".into() });
+                break;
+            }
+        }
+    }
+    result
+        .and_then(|()| parse(&fields[..index.positions.len()], index, line))
+        .map(|v| (v, line))
+        .map_err(|e| Reject { file: name.to_string(), line, column: e.column, reason: e.reason, record: text() })
+}
+
+/// Re-joins a record as CSV text, for the rejects file.
+pub(crate) fn join_csv(record: &csv::ByteRecord) -> String {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let _ = w.write_byte_record(record);
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_ends_ignore_newlines_inside_quotes() {
+        assert_eq!(record_end(b"a,\"x\ny\"\nb\n", 0), Some(8));
+        assert_eq!(last_record_end(b"a\nb,\"c\nd"), Some(2));
+        assert_eq!(last_record_end(b"abc"), None);
+    }
+}
