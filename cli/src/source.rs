@@ -19,7 +19,12 @@ use serde::Deserialize;
 #[derive(clap::Args, Clone, Debug)]
 pub struct LedgerArgs {
     /// Ledger file: CSV with a header or JSON Lines, plain or .gz.
-    #[arg(long, value_name = "FILE", required_unless_present = "db", conflicts_with = "db")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "db",
+        conflicts_with = "db"
+    )]
     pub ledger: Option<PathBuf>,
     /// Customers file (CSV or JSON Lines): names, emails, types, credit limits…
     #[arg(long, value_name = "FILE")]
@@ -30,6 +35,13 @@ pub struct LedgerArgs {
     /// Tenant (company) whose data to use in the store.
     #[arg(long, default_value = "default")]
     pub tenant: String,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Flags that say how to read a ledger or customers file.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ReadArgs {
     /// Map a canonical column to your file's column: --map invoice_id=InvoiceNumber (repeatable).
     #[arg(long = "map", value_name = "CANONICAL=SOURCE")]
     pub map: Vec<String>,
@@ -42,7 +54,7 @@ pub struct LedgerArgs {
     /// Currency of rows without a currency column [default: USD].
     #[arg(long, value_name = "CODE")]
     pub currency: Option<String>,
-    /// Fail (exit 3) and use nothing if any row is rejected.
+    /// Fail (exit 3) and use or store nothing if any row is rejected.
     #[arg(long)]
     pub strict: bool,
     /// Where to write rejected rows [default: next to the ledger, NAME.rejects.csv].
@@ -65,13 +77,15 @@ struct MappingFile {
 /// The rejected-row exit code (strict mode).
 pub const EXIT_REJECTED: u8 = 3;
 
-impl LedgerArgs {
+impl ReadArgs {
     fn mapping_file(&self) -> Result<MappingFile> {
         match &self.mapping {
             None => Ok(MappingFile::default()),
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-                toml::from_str(&text).with_context(|| format!("{}: not a valid mapping file", p.display()))
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("{}: not a valid mapping file", p.display()))
             }
         }
     }
@@ -89,30 +103,50 @@ impl LedgerArgs {
         };
         let mut ledger = ColumnMapping::default();
         for (k, v) in &file.ledger {
-            ledger.insert_pair(&format!("{k}={v}"), &LEDGER_COLUMNS).context("mapping file [ledger]")?;
+            ledger
+                .insert_pair(&format!("{k}={v}"), &LEDGER_COLUMNS)
+                .context("mapping file [ledger]")?;
         }
         for pair in &self.map {
             ledger.insert_pair(pair, &LEDGER_COLUMNS).context("--map")?;
         }
         let mut customers = ColumnMapping::default();
         for (k, v) in &file.customers {
-            customers.insert_pair(&format!("{k}={v}"), &CUSTOMER_COLUMNS).context("mapping file [customers]")?;
+            customers
+                .insert_pair(&format!("{k}={v}"), &CUSTOMER_COLUMNS)
+                .context("mapping file [customers]")?;
         }
         Ok((
-            ReadOptions { mapping: ledger, format: format.clone() },
-            ReadOptions { mapping: customers, format },
+            ReadOptions {
+                mapping: ledger,
+                format: format.clone(),
+            },
+            ReadOptions {
+                mapping: customers,
+                format,
+            },
         ))
     }
 
-    fn rejects_path(&self, input: &Path) -> PathBuf {
-        self.rejects.clone().unwrap_or_else(|| rejects_path_for(input))
+    /// Where rejected rows of `input` are written.
+    pub fn rejects_path(&self, input: &Path) -> PathBuf {
+        self.rejects
+            .clone()
+            .unwrap_or_else(|| rejects_path_for(input))
     }
 }
 
 /// `dir/export.csv.gz` → `dir/export.rejects.csv`.
 pub fn rejects_path_for(input: &Path) -> PathBuf {
-    let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let stem = name.split('.').next().filter(|s| !s.is_empty()).unwrap_or("ledger");
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("ledger");
     input.with_file_name(format!("{stem}.rejects.csv"))
 }
 
@@ -124,17 +158,25 @@ pub struct Loaded {
 
 /// Calls `f` for every invoice of the ledger: from the file (reporting
 /// rejects) or, with `--db`, as the store knew it on `as_of`.
-pub fn for_each_invoice(args: &LedgerArgs, as_of: NaiveDate, f: &mut dyn FnMut(Invoice)) -> Result<Loaded> {
+pub fn for_each_invoice(
+    args: &LedgerArgs,
+    as_of: NaiveDate,
+    f: &mut dyn FnMut(Invoice),
+) -> Result<Loaded> {
     if let Some(db) = &args.db {
         return crate::store::for_each_invoice_as_of(db, &args.tenant, as_of, f);
     }
-    let Some(path) = &args.ledger else { bail!("give --ledger FILE or --db PATH") };
-    let (opts, _) = args.read_options()?;
+    let Some(path) = &args.ledger else {
+        bail!("give --ledger FILE or --db PATH")
+    };
+    let (opts, _) = args.read.read_options()?;
     // In strict mode a reject fails the command after the read, before any
     // result is printed or stored.
     let summary = read_with_progress(path, &opts, f)?;
-    report_rejects(args, path, &summary.rejects)?;
-    Ok(Loaded { rejected: summary.rejects.len() as u64 })
+    report_rejects(&args.read, path, &summary.rejects)?;
+    Ok(Loaded {
+        rejected: summary.rejects.len() as u64,
+    })
 }
 
 /// Reads the whole ledger into memory.
@@ -148,10 +190,10 @@ pub fn load_invoices(args: &LedgerArgs, as_of: NaiveDate) -> Result<(Vec<Invoice
 /// `--db`, else none (commands fall back to defaults per customer id).
 pub fn load_customers(args: &LedgerArgs) -> Result<Vec<Customer>> {
     if let Some(path) = &args.customers {
-        let (_, opts) = args.read_options()?;
+        let (_, opts) = args.read.read_options()?;
         let mut out = Vec::new();
         let s = reader::read_customers(path, &opts, &mut |c| out.push(c))?;
-        report_rejects(args, path, &s.rejects)?;
+        report_rejects(&args.read, path, &s.rejects)?;
         return Ok(out);
     }
     if let Some(db) = &args.db {
@@ -160,8 +202,9 @@ pub fn load_customers(args: &LedgerArgs) -> Result<Vec<Customer>> {
     Ok(Vec::new())
 }
 
-fn read_with_progress(path: &Path, opts: &ReadOptions, f: &mut dyn FnMut(Invoice)) -> Result<reader::ReadSummary> {
-    let bar = std::io::stderr().is_terminal().then(|| {
+/// A progress bar on stderr for reading `path`, when stderr is a terminal.
+pub fn progress_bar(path: &Path) -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
             ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
@@ -169,7 +212,15 @@ fn read_with_progress(path: &Path, opts: &ReadOptions, f: &mut dyn FnMut(Invoice
         );
         bar.set_message(format!("reading {}", path.display()));
         bar
-    });
+    })
+}
+
+fn read_with_progress(
+    path: &Path,
+    opts: &ReadOptions,
+    f: &mut dyn FnMut(Invoice),
+) -> Result<reader::ReadSummary> {
+    let bar = progress_bar(path);
     let progress = |done: u64, total: u64| {
         if let Some(b) = &bar {
             b.set_length(total);
@@ -185,19 +236,24 @@ fn read_with_progress(path: &Path, opts: &ReadOptions, f: &mut dyn FnMut(Invoice
 
 /// Prints the first rejects and where all of them went; in strict mode any
 /// reject is an error.
-pub fn report_rejects(args: &LedgerArgs, input: &Path, rejects: &[Reject]) -> Result<()> {
+pub fn report_rejects(args: &ReadArgs, input: &Path, rejects: &[Reject]) -> Result<()> {
     if rejects.is_empty() {
         return Ok(());
     }
     let out = args.rejects_path(input);
-    reader::write_rejects(&out, rejects).with_context(|| format!("writing rejects to {}", out.display()))?;
+    reader::write_rejects(&out, rejects)
+        .with_context(|| format!("writing rejects to {}", out.display()))?;
     for r in rejects.iter().take(10) {
         eprintln!("rejected {r}");
     }
     if rejects.len() > 10 {
         eprintln!("… and {} more", rejects.len() - 10);
     }
-    eprintln!("{} row(s) rejected; all written to {}", rejects.len(), out.display());
+    eprintln!(
+        "{} row(s) rejected; all written to {}",
+        rejects.len(),
+        out.display()
+    );
     if args.strict {
         return Err(anyhow::Error::new(StrictRejected(rejects.len())));
     }

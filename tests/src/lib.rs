@@ -4,18 +4,19 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The `arflow` binary built beside this test binary (target/<profile>/arflow).
+/// The `arflow` binary: `$ARFLOW_BIN` when set, else the one built beside
+/// this test binary (target/<profile>/arflow).
 ///
 /// The test command (`scripts/test`) runs `cargo build --workspace` before the
 /// tests, so the binary is there; a clear panic says so when it is not.
 pub fn arflow_path() -> PathBuf {
+    if let Some(bin) = std::env::var_os("ARFLOW_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .ancestors()
-        .find(|p| p.join("arflow").is_file())
-        .map(Path::to_path_buf);
-    match profile_dir {
-        Some(dir) => dir.join("arflow"),
+    let name = format!("arflow{}", std::env::consts::EXE_SUFFIX);
+    match exe.ancestors().find(|p| p.join(&name).is_file()) {
+        Some(dir) => dir.join(name),
         None => panic!(
             "the arflow binary is not built next to {}; run `cargo build -p arflow-cli` (scripts/test does) first",
             exe.display()
@@ -23,16 +24,14 @@ pub fn arflow_path() -> PathBuf {
     }
 }
 
-/// A command running `arflow` with `args`.
-pub fn arflow(args: &[&str]) -> Command {
-    let mut c = Command::new(arflow_path());
-    c.args(args);
-    c
+/// A command running `arflow` (add the arguments).
+pub fn arflow() -> Command {
+    Command::new(arflow_path())
 }
 
 /// Runs `arflow` and returns its output, whatever the exit status.
 pub fn run(args: &[&str]) -> Output {
-    arflow(args).output().expect("arflow runs")
+    arflow().args(args).output().expect("arflow runs")
 }
 
 /// Runs `arflow`, requires success, and returns stdout as text.
@@ -49,5 +48,7 @@ pub fn run_ok(args: &[&str]) -> String {
 
 /// A file under tests/fixtures.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }

@@ -19,7 +19,8 @@ const CHUNK: usize = 1 << 20;
 pub(crate) type Parsed<T> = Result<(T, u64), Reject>;
 
 /// Parses one record's canonical fields.
-pub(crate) type ParseFn<'a, T> = &'a (dyn Fn(&[Option<&str>], &HeaderIndex, u64) -> Result<T, FieldError> + Sync);
+pub(crate) type ParseFn<'a, T> =
+    &'a (dyn Fn(&[Option<&str>], &HeaderIndex, u64) -> Result<T, FieldError> + Sync);
 
 /// What the header looked like, and the bytes after it.
 pub(crate) struct Header {
@@ -46,24 +47,41 @@ pub(crate) fn read_header(input: &mut dyn Read, name: &str) -> Result<Option<Hea
             }
             let fields = parse_header_record(rec);
             let rest = buf[end..].to_vec();
-            return Ok(Some(Header { fields, next_line: line + newlines, rest }));
+            return Ok(Some(Header {
+                fields,
+                next_line: line + newlines,
+                rest,
+            }));
         }
         if eof {
             if buf.iter().all(u8::is_ascii_whitespace) {
                 return Ok(None);
             }
             let fields = parse_header_record(&buf);
-            return Ok(Some(Header { fields, next_line: line + 1, rest: Vec::new() }));
+            return Ok(Some(Header {
+                fields,
+                next_line: line + 1,
+                rest: Vec::new(),
+            }));
         }
-        eof = fill(input, &mut buf, 64 * 1024).map_err(|source| ReadError::Io { file: name.to_string(), source })?;
+        eof = fill(input, &mut buf, 64 * 1024).map_err(|source| ReadError::Io {
+            file: name.to_string(),
+            error: source,
+        })?;
     }
 }
 
 fn parse_header_record(rec: &[u8]) -> Vec<String> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rec);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(rec);
     let mut r = csv::ByteRecord::new();
     match rdr.read_byte_record(&mut r) {
-        Ok(true) => r.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
+        Ok(true) => r
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -137,7 +155,9 @@ pub(crate) fn parse_records<T: Send>(
     parse: ParseFn<'_, T>,
     sink: &mut dyn FnMut(Parsed<T>),
 ) -> Result<u64, ReadError> {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
     let (work_tx, work_rx) = sync_channel::<Chunk>(workers * 2);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = sync_channel::<(u64, Vec<Parsed<T>>)>(workers * 2);
@@ -150,19 +170,36 @@ pub(crate) fn parse_records<T: Send>(
             while !eof || !buf.is_empty() {
                 if !eof && buf.len() < CHUNK {
                     let want = CHUNK - buf.len();
-                    eof = fill(&mut *input, &mut buf, want).map_err(|source| ReadError::Io { file: name.to_string(), source })?;
+                    eof = fill(&mut *input, &mut buf, want).map_err(|source| ReadError::Io {
+                        file: name.to_string(),
+                        error: source,
+                    })?;
                     continue;
                 }
-                let cut = if eof { buf.len() } else { last_record_end(&buf).unwrap_or(0) };
+                let cut = if eof {
+                    buf.len()
+                } else {
+                    last_record_end(&buf).unwrap_or(0)
+                };
                 if cut == 0 {
                     // One record longer than a chunk: read more before cutting.
-                    eof = fill(&mut *input, &mut buf, CHUNK).map_err(|source| ReadError::Io { file: name.to_string(), source })?;
+                    eof = fill(&mut *input, &mut buf, CHUNK).map_err(|source| ReadError::Io {
+                        file: name.to_string(),
+                        error: source,
+                    })?;
                     continue;
                 }
                 let rest = buf.split_off(cut);
                 let bytes = std::mem::replace(&mut buf, rest);
                 let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
-                if work_tx.send(Chunk { seq, first_line: line, bytes }).is_err() {
+                if work_tx
+                    .send(Chunk {
+                        seq,
+                        first_line: line,
+                        bytes,
+                    })
+                    .is_err()
+                {
                     break;
                 }
                 seq += 1;
@@ -194,7 +231,13 @@ pub(crate) fn parse_records<T: Send>(
                 want += 1;
             }
         }
-        reader.join().unwrap_or_else(|_| Err(ReadError::Csv { file: name.to_string(), line: 0, message: "reader thread failed".into() }))?;
+        reader.join().unwrap_or_else(|_| {
+            Err(ReadError::Csv {
+                file: name.to_string(),
+                line: 0,
+                message: "reader thread failed".into(),
+            })
+        })?;
         Ok(rows)
     })
 }
@@ -203,21 +246,24 @@ fn next(rx: &Mutex<Receiver<Chunk>>) -> Option<Chunk> {
     rx.lock().ok()?.recv().ok()
 }
 
-fn parse_chunk<T>(chunk: &Chunk, name: &str, index: &HeaderIndex, parse: ParseFn<'_, T>) -> Vec<Parsed<T>> {
+fn parse_chunk<T>(
+    chunk: &Chunk,
+    name: &str,
+    index: &HeaderIndex,
+    parse: ParseFn<'_, T>,
+) -> Vec<Parsed<T>> {
     if memchr::memchr(b'"', &chunk.bytes).is_some() {
         return parse_quoted(chunk, name, index, parse);
     }
     let mut out = Vec::with_capacity(chunk.bytes.len() / 48);
-    let mut line_no = chunk.first_line;
     let mut start = 0;
     let mut cells: Vec<&[u8]> = Vec::with_capacity(32);
     let bytes = &chunk.bytes[..];
-    let ends = memchr::memchr_iter(b'\n', bytes).chain((bytes.last() != Some(&b'\n')).then_some(bytes.len()));
-    for end in ends {
+    let ends = memchr::memchr_iter(b'\n', bytes)
+        .chain((bytes.last() != Some(&b'\n')).then_some(bytes.len()));
+    for (this_line, end) in (chunk.first_line..).zip(ends) {
         let mut line = &bytes[start..end];
         start = end + 1;
-        let this_line = line_no;
-        line_no += 1;
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
@@ -231,13 +277,23 @@ fn parse_chunk<T>(chunk: &Chunk, name: &str, index: &HeaderIndex, parse: ParseFn
             from = comma + 1;
         }
         cells.push(&line[from..]);
-        out.push(parse_cells(&cells, this_line, name, index, parse, || String::from_utf8_lossy(line).into_owned()));
+        out.push(parse_cells(&cells, this_line, name, index, parse, || {
+            String::from_utf8_lossy(line).into_owned()
+        }));
     }
     out
 }
 
-fn parse_quoted<T>(chunk: &Chunk, name: &str, index: &HeaderIndex, parse: ParseFn<'_, T>) -> Vec<Parsed<T>> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&chunk.bytes[..]);
+fn parse_quoted<T>(
+    chunk: &Chunk,
+    name: &str,
+    index: &HeaderIndex,
+    parse: ParseFn<'_, T>,
+) -> Vec<Parsed<T>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&chunk.bytes[..]);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::new();
     // The csv crate is infallible on in-memory bytes read as ByteRecords.
@@ -247,7 +303,9 @@ fn parse_quoted<T>(chunk: &Chunk, name: &str, index: &HeaderIndex, parse: ParseF
         }
         let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
         let cells: Vec<&[u8]> = record.iter().collect();
-        out.push(parse_cells(&cells, line, name, index, parse, || join_csv(&record)));
+        out.push(parse_cells(&cells, line, name, index, parse, || {
+            join_csv(&record)
+        }));
     }
     out
 }
@@ -263,12 +321,17 @@ fn parse_cells<T>(
     let mut fields: [Option<&str>; MAX_COLUMNS] = [None; MAX_COLUMNS];
     let mut result = Ok(());
     for (k, (slot, pos)) in fields.iter_mut().zip(&index.positions).enumerate() {
-        let Some(raw) = pos.and_then(|i| cells.get(i)) else { continue };
+        let Some(raw) = pos.and_then(|i| cells.get(i)) else {
+            continue;
+        };
         match std::str::from_utf8(raw) {
             Ok(s) if !s.trim().is_empty() => *slot = Some(s),
             Ok(_) => {}
             Err(_) => {
-                result = Err(FieldError { column: index.source_names[k].clone(), reason: "not valid UTF-8 text".into() });
+                result = Err(FieldError {
+                    column: index.source_names[k].clone(),
+                    reason: "not valid UTF-8 text".into(),
+                });
                 break;
             }
         }
@@ -276,15 +339,25 @@ fn parse_cells<T>(
     result
         .and_then(|()| parse(&fields[..index.positions.len()], index, line))
         .map(|v| (v, line))
-        .map_err(|e| Reject { file: name.to_string(), line, column: e.column, reason: e.reason, record: text() })
+        .map_err(|e| Reject {
+            file: name.to_string(),
+            line,
+            column: e.column,
+            reason: e.reason,
+            record: text(),
+        })
 }
 
 /// Re-joins a record as CSV text, for the rejects file.
 pub(crate) fn join_csv(record: &csv::ByteRecord) -> String {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     let _ = w.write_byte_record(record);
     let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string()
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 #[cfg(test)]

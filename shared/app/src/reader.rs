@@ -12,6 +12,7 @@ use arflow_domain::columns::{
     LEDGER_REQUIRED,
 };
 use arflow_domain::ledger::{Customer, Invoice};
+use arflow_domain::money::format_minor;
 use arflow_domain::row::{FieldError, ValueFormat, parse_customer, parse_invoice};
 use flate2::read::MultiGzDecoder;
 use serde_json::value::RawValue;
@@ -40,7 +41,11 @@ pub struct Reject {
 
 impl std::fmt::Display for Reject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file, self.line, self.column, self.reason)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.column, self.reason
+        )
     }
 }
 
@@ -56,19 +61,27 @@ pub struct ReadSummary {
 /// A file that cannot be read at all (as opposed to a bad record).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{file}: {source}")]
-    Io { file: String, source: io::Error },
-    #[error("{file}: {source}")]
-    Header { file: String, source: HeaderError },
+    #[error("{file}: {error}")]
+    Io { file: String, error: io::Error },
+    #[error("{file}: {error}")]
+    Header { file: String, error: HeaderError },
     #[error("{file}:{line}: {message}")]
-    Csv { file: String, line: u64, message: String },
+    Csv {
+        file: String,
+        line: u64,
+        message: String,
+    },
 }
 
 /// Reports progress as (bytes read so far, total bytes of the file).
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// Reads a ledger, calling `on_invoice` for every good record.
-pub fn read_ledger(path: &Path, opts: &ReadOptions, on_invoice: &mut dyn FnMut(Invoice)) -> Result<ReadSummary, ReadError> {
+pub fn read_ledger(
+    path: &Path,
+    opts: &ReadOptions,
+    on_invoice: &mut dyn FnMut(Invoice),
+) -> Result<ReadSummary, ReadError> {
     read_ledger_with_progress(path, opts, &|_, _| {}, on_invoice)
 }
 
@@ -96,27 +109,43 @@ pub fn read_ledger_from(
         required: &LEDGER_REQUIRED,
     };
     let mut seen = IdSet::default();
-    let parse = |f: &[Option<&str>], index: &HeaderIndex, _line: u64| parse_invoice(f, index, &opts.format);
-    read_records(input, name, jsonl, schema, opts, &parse, &mut |item, summary, index| match item {
-        Ok((invoice, line)) => match seen.insert(&invoice.invoice_id, line) {
-            None => {
-                summary.accepted += 1;
-                on_invoice(invoice);
-            }
-            Some(first) => summary.rejects.push(Reject {
-                file: name.to_string(),
-                line,
-                column: index.source_names[0].clone(),
-                reason: format!("duplicate invoice id '{}' (first seen on line {first})", invoice.invoice_id),
-                record: String::new(),
-            }),
+    let parse =
+        |f: &[Option<&str>], index: &HeaderIndex, _line: u64| parse_invoice(f, index, &opts.format);
+    read_records(
+        input,
+        name,
+        jsonl,
+        schema,
+        opts,
+        &parse,
+        &mut |item, summary, index| match item {
+            Ok((invoice, line)) => match seen.insert(&invoice.invoice_id, line) {
+                None => {
+                    summary.accepted += 1;
+                    on_invoice(invoice);
+                }
+                Some(first) => summary.rejects.push(Reject {
+                    file: name.to_string(),
+                    line,
+                    column: index.source_names[0].clone(),
+                    reason: format!(
+                        "duplicate invoice id '{}' (first seen on line {first})",
+                        invoice.invoice_id
+                    ),
+                    record: canonical_record(&invoice),
+                }),
+            },
+            Err(reject) => summary.rejects.push(reject),
         },
-        Err(reject) => summary.rejects.push(reject),
-    })
+    )
 }
 
 /// Reads a customers file, calling `on_customer` for every good record.
-pub fn read_customers(path: &Path, opts: &ReadOptions, on_customer: &mut dyn FnMut(Customer)) -> Result<ReadSummary, ReadError> {
+pub fn read_customers(
+    path: &Path,
+    opts: &ReadOptions,
+    on_customer: &mut dyn FnMut(Customer),
+) -> Result<ReadSummary, ReadError> {
     let (input, jsonl) = open(path, &|_, _| {})?;
     let name = path.display().to_string();
     let schema = Schema {
@@ -124,23 +153,63 @@ pub fn read_customers(path: &Path, opts: &ReadOptions, on_customer: &mut dyn FnM
         required: &CUSTOMER_REQUIRED,
     };
     let mut seen = IdSet::default();
-    let parse = |f: &[Option<&str>], index: &HeaderIndex, _line: u64| parse_customer(f, index, &opts.format);
-    read_records(input, &name, jsonl, schema, opts, &parse, &mut |item, summary, index| match item {
-        Ok((customer, line)) => match seen.insert(&customer.customer_id, line) {
-            None => {
-                summary.accepted += 1;
-                on_customer(customer);
-            }
-            Some(first) => summary.rejects.push(Reject {
-                file: name.clone(),
-                line,
-                column: index.source_names[0].clone(),
-                reason: format!("duplicate customer id '{}' (first seen on line {first})", customer.customer_id),
-                record: String::new(),
-            }),
+    let parse = |f: &[Option<&str>], index: &HeaderIndex, _line: u64| {
+        parse_customer(f, index, &opts.format)
+    };
+    read_records(
+        input,
+        &name,
+        jsonl,
+        schema,
+        opts,
+        &parse,
+        &mut |item, summary, index| match item {
+            Ok((customer, line)) => match seen.insert(&customer.customer_id, line) {
+                None => {
+                    summary.accepted += 1;
+                    on_customer(customer);
+                }
+                Some(first) => summary.rejects.push(Reject {
+                    file: name.clone(),
+                    line,
+                    column: index.source_names[0].clone(),
+                    reason: format!(
+                        "duplicate customer id '{}' (first seen on line {first})",
+                        customer.customer_id
+                    ),
+                    record: format!(
+                        "customer_id={}, name={}",
+                        customer.customer_id, customer.name
+                    ),
+                }),
+            },
+            Err(reject) => summary.rejects.push(reject),
         },
-        Err(reject) => summary.rejects.push(reject),
-    })
+    )
+}
+
+/// A parsed invoice as a canonical CSV record (for a reject found after
+/// parsing, when the raw text is gone).
+fn canonical_record(i: &Invoice) -> String {
+    let exp = i.currency.exponent();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = w.write_record([
+        i.invoice_id.as_str(),
+        &i.customer_id,
+        &i.invoice_date.to_string(),
+        &i.due_date.to_string(),
+        &format_minor(i.amount, exp, false),
+        i.currency.code(),
+        &format_minor(i.paid_amount, exp, false),
+        &i.paid_date.map(|d| d.to_string()).unwrap_or_default(),
+        if i.disputed { "true" } else { "false" },
+        i.status.as_str(),
+    ]);
+    String::from_utf8_lossy(&w.into_inner().unwrap_or_default())
+        .trim_end()
+        .to_string()
 }
 
 /// Writes rejects as CSV (file, line, column, reason, record).
@@ -148,7 +217,13 @@ pub fn write_rejects(path: &Path, rejects: &[Reject]) -> io::Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     w.write_record(["file", "line", "column", "reason", "record"])?;
     for r in rejects {
-        w.write_record([r.file.as_str(), &r.line.to_string(), &r.column, &r.reason, &r.record])?;
+        w.write_record([
+            r.file.as_str(),
+            &r.line.to_string(),
+            &r.column,
+            &r.reason,
+            &r.record,
+        ])?;
     }
     w.flush()
 }
@@ -162,24 +237,39 @@ struct Schema {
 /// The most canonical columns a schema has.
 pub(crate) const MAX_COLUMNS: usize = 16;
 
-fn open<'a>(path: &Path, progress: Progress<'a>) -> Result<(Box<dyn Read + Send + 'a>, bool), ReadError> {
-    let io_err = |source| ReadError::Io {
+fn open<'a>(
+    path: &Path,
+    progress: Progress<'a>,
+) -> Result<(Box<dyn Read + Send + 'a>, bool), ReadError> {
+    let io_err = |error| ReadError::Io {
         file: path.display().to_string(),
-        source,
+        error,
     };
     let file = File::open(path).map_err(io_err)?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut buf = BufReader::with_capacity(1 << 16, Counting { inner: file, read: 0, next_report: 0, total, progress });
+    let mut buf = BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: file,
+            read: 0,
+            next_report: 0,
+            total,
+            progress,
+        },
+    );
     let gz = buf.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
     let lower = path.to_string_lossy().to_ascii_lowercase();
     let stem = lower.strip_suffix(".gz").unwrap_or(&lower);
-    let by_name = [".jsonl", ".ndjson", ".json"].iter().any(|e| stem.ends_with(e));
+    let by_name = [".jsonl", ".ndjson", ".json"]
+        .iter()
+        .any(|e| stem.ends_with(e));
     let mut input: Box<dyn Read + Send + 'a> = if gz {
         Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(buf)))
     } else {
         Box::new(buf)
     };
-    let jsonl = by_name || (!stem.ends_with(".csv") && starts_with_brace(&mut input).map_err(io_err)?);
+    let jsonl =
+        by_name || (!stem.ends_with(".csv") && starts_with_brace(&mut input).map_err(io_err)?);
     Ok((input, jsonl))
 }
 
@@ -220,8 +310,13 @@ fn read_records<T: Send>(
     };
     let names: Vec<&str> = header.fields.iter().map(String::as_str).collect();
     let index = HeaderIndex::resolve(&names, schema.columns, schema.required, &opts.mapping)
-        .map_err(|source| ReadError::Header { file: name.to_string(), source })?;
-    summary.rows = parse_records(input, header, name, &index, parse, &mut |item| sink(item, &mut summary, &index))?;
+        .map_err(|source| ReadError::Header {
+            file: name.to_string(),
+            error: source,
+        })?;
+    summary.rows = parse_records(input, header, name, &index, parse, &mut |item| {
+        sink(item, &mut summary, &index)
+    })?;
     Ok(summary)
 }
 
@@ -235,9 +330,17 @@ fn read_jsonl<T>(
 ) -> Result<ReadSummary, ReadError> {
     let index = HeaderIndex {
         positions: (0..schema.columns.len()).map(Some).collect(),
-        source_names: schema.columns.iter().map(|c| opts.mapping.source_for(c).to_string()).collect(),
+        source_names: schema
+            .columns
+            .iter()
+            .map(|c| opts.mapping.source_for(c).to_string())
+            .collect(),
     };
-    let wanted: Vec<String> = index.source_names.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let wanted: Vec<String> = index
+        .source_names
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
     let mut summary = ReadSummary::default();
     let mut reader = BufReader::new(input);
     let mut raw = Vec::new();
@@ -246,7 +349,10 @@ fn read_jsonl<T>(
         raw.clear();
         let n = reader
             .read_until(b'\n', &mut raw)
-            .map_err(|source| ReadError::Io { file: name.to_string(), source })?;
+            .map_err(|source| ReadError::Io {
+                file: name.to_string(),
+                error: source,
+            })?;
         if n == 0 {
             break;
         }
@@ -258,7 +364,10 @@ fn read_jsonl<T>(
         }
         summary.rows += 1;
         let result = json_fields(text, &wanted).and_then(|values| {
-            let fields: Vec<Option<&str>> = values.iter().map(|v| v.as_deref().filter(|s| !s.trim().is_empty())).collect();
+            let fields: Vec<Option<&str>> = values
+                .iter()
+                .map(|v| v.as_deref().filter(|s| !s.trim().is_empty()))
+                .collect();
             parse(&fields, &index, line_no)
         });
         let item = result.map(|v| (v, line_no)).map_err(|e| Reject {
@@ -276,19 +385,27 @@ fn read_jsonl<T>(
 /// Pulls the wanted keys (matched without case) out of one JSON object, as
 /// text: strings unquoted, numbers exactly as written, booleans as words.
 fn json_fields(text: &str, wanted: &[String]) -> Result<Vec<Option<String>>, FieldError> {
-    let object: HashMap<String, &RawValue> = serde_json::from_str(text).map_err(|e| FieldError {
-        column: "record".into(),
-        reason: format!("not a JSON object: {e}"),
-    })?;
-    let by_lower: HashMap<String, &RawValue> = object.into_iter().map(|(k, v)| (k.trim().to_ascii_lowercase(), v)).collect();
+    let object: HashMap<String, &RawValue> =
+        serde_json::from_str(text).map_err(|e| FieldError {
+            column: "record".into(),
+            reason: format!("not a JSON object: {e}"),
+        })?;
+    let by_lower: HashMap<String, &RawValue> = object
+        .into_iter()
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v))
+        .collect();
     wanted
         .iter()
         .map(|key| match by_lower.get(key).map(|v| v.get()) {
             None | Some("null") => Ok(None),
-            Some(v) if v.starts_with('"') => serde_json::from_str::<String>(v).map(Some).map_err(|e| FieldError {
-                column: key.clone(),
-                reason: e.to_string(),
-            }),
+            Some(v) if v.starts_with('"') => {
+                serde_json::from_str::<String>(v)
+                    .map(Some)
+                    .map_err(|e| FieldError {
+                        column: key.clone(),
+                        reason: e.to_string(),
+                    })
+            }
             Some(v) if v.starts_with(['{', '[']) => Err(FieldError {
                 column: key.clone(),
                 reason: "expected a single value, found an object or list".into(),

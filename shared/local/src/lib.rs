@@ -1,1 +1,11 @@
-//! placeholder
+//! Embedded adapters for arflow: the ledger store in one SQLite file (the
+//! CLI's default), content digests of local files, and an outbox of `.eml`
+//! files. Not for AWS: those adapters live in `shared/aws`.
+
+mod codec;
+pub mod digest;
+pub mod outbox;
+mod schema;
+mod sqlite;
+
+pub use sqlite::{RowCounts, SqliteStore};

@@ -1,0 +1,135 @@
+//! The SQLite schema and its migrations, in one place.
+//!
+//! `PRAGMA user_version` holds how many migrations have run. Money is
+//! INTEGER minor units beside a currency TEXT; dates are ISO `YYYY-MM-DD`
+//! TEXT (so text order is date order); lists are JSON arrays.
+
+use rusqlite::Connection;
+
+/// The migrations, oldest first. Never edit one that has shipped: add one.
+const MIGRATIONS: &[&str] = &[
+    // 1: ledger (current state and history), customers, sent log, tasks,
+    // ingested objects.
+    "
+    CREATE TABLE invoices (
+        tenant       TEXT    NOT NULL,
+        invoice_id   TEXT    NOT NULL,
+        customer_id  TEXT    NOT NULL,
+        invoice_date TEXT    NOT NULL,
+        due_date     TEXT    NOT NULL,
+        amount       INTEGER NOT NULL,
+        currency     TEXT    NOT NULL,
+        paid_amount  INTEGER NOT NULL,
+        paid_date    TEXT,
+        disputed     INTEGER NOT NULL,
+        status       TEXT    NOT NULL,
+        version      INTEGER NOT NULL,
+        PRIMARY KEY (tenant, invoice_id)
+    ) WITHOUT ROWID, STRICT;
+
+    -- One row per version; effective_date NULL = since ever.
+    CREATE TABLE invoice_history (
+        tenant         TEXT    NOT NULL,
+        invoice_id     TEXT    NOT NULL,
+        seq            INTEGER NOT NULL,
+        effective_date TEXT,
+        change_kind    TEXT    NOT NULL,
+        customer_id    TEXT    NOT NULL,
+        invoice_date   TEXT    NOT NULL,
+        due_date       TEXT    NOT NULL,
+        amount         INTEGER NOT NULL,
+        currency       TEXT    NOT NULL,
+        paid_amount    INTEGER NOT NULL,
+        paid_date      TEXT,
+        disputed       INTEGER NOT NULL,
+        status         TEXT    NOT NULL,
+        PRIMARY KEY (tenant, invoice_id, seq DESC)
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE customers (
+        tenant          TEXT    NOT NULL,
+        customer_id     TEXT    NOT NULL,
+        name            TEXT    NOT NULL,
+        emails          TEXT    NOT NULL,
+        phone           TEXT,
+        kind            TEXT    NOT NULL,
+        credit_limit    INTEGER,
+        credit_currency TEXT,
+        timezone        TEXT,
+        language        TEXT,
+        white_glove     INTEGER NOT NULL,
+        opted_out       TEXT    NOT NULL,
+        account_manager TEXT,
+        sales_manager   TEXT,
+        tags            TEXT    NOT NULL,
+        PRIMARY KEY (tenant, customer_id)
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE sent_log (
+        tenant      TEXT NOT NULL,
+        action_id   TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        invoice_ids TEXT NOT NULL,
+        rule        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        channel     TEXT,
+        sent_on     TEXT NOT NULL,
+        PRIMARY KEY (tenant, action_id)
+    ) STRICT;
+    CREATE INDEX sent_log_by_day ON sent_log (tenant, sent_on, action_id);
+
+    CREATE TABLE tasks (
+        tenant      TEXT NOT NULL,
+        task_id     TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        invoice_ids TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        assignee    TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        due_on      TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        outcome     TEXT,
+        PRIMARY KEY (tenant, task_id)
+    ) STRICT;
+    CREATE INDEX tasks_by_due ON tasks (tenant, due_on, task_id);
+
+    CREATE TABLE ingested_objects (
+        tenant     TEXT NOT NULL,
+        object_key TEXT NOT NULL,
+        digest     TEXT NOT NULL,
+        PRIMARY KEY (tenant, object_key, digest)
+    ) WITHOUT ROWID, STRICT;
+    ",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Why the schema could not be brought up to date.
+pub enum MigrateError {
+    Db(rusqlite::Error),
+    TooNew(i64),
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(e: rusqlite::Error) -> Self {
+        MigrateError::Db(e)
+    }
+}
+
+/// Runs the migrations the store has not seen yet, each in its own
+/// transaction together with its version bump.
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(MigrateError::TooNew(found));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
