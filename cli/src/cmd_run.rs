@@ -1,0 +1,110 @@
+//! `arflow run`: plan the day from the store and dispatch it — customer
+//! e-mails into a local outbox of `.eml` files, calls, notifications and
+//! other internal work into the store's tasks — then record every action in
+//! the sent log, so running the same day again sends nothing new.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use arflow_app::dispatch::{DaySummary, run_day};
+use arflow_app::templates::{default_templates, load_template_dir};
+use arflow_domain::strategy::{Strategy, default_strategy};
+use arflow_domain::template::TemplateSet;
+use arflow_local::outbox::Outbox;
+use chrono::NaiveDate;
+
+use crate::store::open_existing;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The store to plan from and record into.
+    #[arg(long, value_name = "PATH", default_value = "arflow.db")]
+    pub db: PathBuf,
+    /// Tenant (company) whose collections to run.
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+    /// The day to run (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: NaiveDate,
+    /// Strategy file [default: the built-in default strategy].
+    #[arg(long, value_name = "FILE")]
+    pub strategy: Option<PathBuf>,
+    /// Templates directory ({lang}/{name}.subject.j2, .txt.j2, .html.j2) [default: built in].
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Where e-mails (.eml) and text messages are written.
+    #[arg(long, value_name = "DIR", default_value = "outbox")]
+    pub outbox: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let strategy = load_strategy(args.strategy.as_deref())?;
+    let templates = load_templates(args.templates.as_deref(), &strategy)?;
+    let mut store = open_existing(&args.db)?;
+    let mut outbox = Outbox::new(&args.outbox);
+    let summary = run_day(
+        &mut store,
+        &args.tenant,
+        args.as_of,
+        &strategy,
+        &templates,
+        &mut outbox,
+    )
+    .with_context(|| format!("running tenant '{}' for {}", args.tenant, args.as_of))?;
+    print_summary(&args, &summary);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The strategy file, or the built-in default.
+pub fn load_strategy(path: Option<&Path>) -> Result<Strategy> {
+    match path {
+        None => default_strategy().context("the built-in default strategy"),
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let name = p.display().to_string();
+            Strategy::from_toml(&text, &name).map_err(|e| anyhow::anyhow!("{e}"))
+        }
+    }
+}
+
+/// The templates directory, or the built-in templates, defaulting to the
+/// strategy's language.
+pub fn load_templates(dir: Option<&Path>, strategy: &Strategy) -> Result<TemplateSet> {
+    Ok(match dir {
+        Some(dir) => load_template_dir(dir)?,
+        None => default_templates().context("the built-in templates")?,
+    }
+    .with_default_language(&strategy.tenant.language))
+}
+
+fn print_summary(args: &Args, s: &DaySummary) {
+    println!(
+        "arflow run for tenant '{}' as of {}",
+        args.tenant, args.as_of
+    );
+    if s.actions.is_empty() {
+        println!(
+            "nothing to send: no action is due on {} that was not already sent",
+            args.as_of
+        );
+        return;
+    }
+    println!("{} action(s) planned:", s.actions.len());
+    for (kind, n) in s.by_kind() {
+        println!("  {kind:<16}{n:>8}");
+    }
+    println!("by template:");
+    for (t, n) in s.by_template() {
+        println!("  {t:<28}{n:>8}");
+    }
+    println!(
+        "{} e-mail(s) and {} text message(s) in {}; {} new task(s) in the store; {} action(s) recorded as sent",
+        s.emails,
+        s.texts,
+        args.outbox.display(),
+        s.tasks,
+        s.recorded
+    );
+}
