@@ -1,1 +1,11 @@
-//! placeholder
+//! arflow's use cases, written against small ports (the store, the outbox,
+//! the blob store) so the CLI and the Lambda handlers run the same code.
+
+pub mod contract;
+mod csv_chunks;
+pub mod dispatch;
+pub mod idset;
+pub mod ingest;
+pub mod reader;
+pub mod store;
+pub mod templates;

@@ -12,3 +12,6 @@ pub mod ledger;
 pub mod money;
 pub mod row;
 pub mod sent;
+pub mod strategy;
+pub mod synth;
+pub mod template;

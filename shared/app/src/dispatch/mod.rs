@@ -153,3 +153,6 @@ pub fn run_day(
     summary.actions = actions;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests;

@@ -136,12 +136,23 @@ impl<'a> Renderer<'a> {
             .iter()
             .filter_map(|id| self.invoices.get(id.as_str()).copied())
             .collect();
-        let portal = self.strategy.tenant.portal_url.as_deref().unwrap_or("");
-        Ok(
-            MessageContext::new(customer, &invoices, self.as_of, &self.company, portal, None)?
-                .with_tone(a.tone.as_str())
-                .with_reason(&a.rule, &a.explanation),
-        )
+        let tenant = &self.strategy.tenant;
+        let portal = tenant.portal_url.as_deref().unwrap_or("");
+        // Validated when the strategy was loaded; an invalid policy shows no fee.
+        let fee = match (&tenant.fees, &a.template) {
+            (Some(f), Some(t)) if f.applies_to(t) => f.policy(tenant.currency).ok(),
+            _ => None,
+        };
+        Ok(MessageContext::new(
+            customer,
+            &invoices,
+            self.as_of,
+            &self.company,
+            portal,
+            fee.as_ref(),
+        )?
+        .with_tone(a.tone.as_str())
+        .with_reason(&a.rule, &a.explanation))
     }
 
     fn render_for_customer(

@@ -30,16 +30,13 @@ const CUSTOMER_FACING: &[&str] = &[
 /// Internal notifications and tasks: shipped in English.
 const INTERNAL: &[&str] = &[
     "dispute_escalation",
-    "internal_escalation",
-    "call_task",
+    "escalation_notice",
+    "call_script",
     "collection_agency_handover",
     "touch_base",
     "credit_review",
     "credit_hold",
     "credit_release",
-    // Names the default strategy uses.
-    "escalation_notice",
-    "call_script",
     "collections_handover",
     "account_manager_call",
 ];

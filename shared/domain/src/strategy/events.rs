@@ -1,0 +1,174 @@
+//! Event sequences of the strategy file: onboarding, invoice notification,
+//! thank-you, disputes, month-end statements, credit control, white glove.
+//!
+//! Each sequence is optional; a segment's `events` table replaces the
+//! strategy-wide sequence of the same name, and `enabled = false` switches
+//! one off for that segment.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::Channel;
+
+use super::model::{ChannelName, Role, default_channel};
+
+/// All event sequences; absent ones do not run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Events {
+    /// A new customer (first invoice issued): welcome message, optional call task.
+    #[serde(default)]
+    pub onboarding: Option<Onboarding>,
+    /// A new invoice: sent on its invoice date.
+    #[serde(default)]
+    pub invoice_notification: Option<MessageEvent>,
+    /// An invoice paid: a thank-you on its paid date.
+    #[serde(default)]
+    pub thank_you: Option<MessageEvent>,
+    /// A disputed invoice: acknowledgement, escalation if unresolved, resolution notice.
+    #[serde(default)]
+    pub dispute: Option<DisputeSequence>,
+    /// Month end: a statement of all open items on the last business day of the month.
+    #[serde(default)]
+    pub statement: Option<MessageEvent>,
+    /// Credit hold, release and the annual credit review.
+    #[serde(default)]
+    pub credit: Option<CreditPolicy>,
+    /// Touch-base tasks that replace automated messages for white-glove customers.
+    #[serde(default)]
+    pub white_glove: Option<WhiteGlove>,
+}
+
+impl Events {
+    /// These sequences with `fallback`'s filling the ones not set here.
+    pub fn or(&self, fallback: &Events) -> Events {
+        Events {
+            onboarding: self
+                .onboarding
+                .clone()
+                .or_else(|| fallback.onboarding.clone()),
+            invoice_notification: (self.invoice_notification.clone())
+                .or_else(|| fallback.invoice_notification.clone()),
+            thank_you: self
+                .thank_you
+                .clone()
+                .or_else(|| fallback.thank_you.clone()),
+            dispute: self.dispute.clone().or_else(|| fallback.dispute.clone()),
+            statement: self
+                .statement
+                .clone()
+                .or_else(|| fallback.statement.clone()),
+            credit: self.credit.clone().or_else(|| fallback.credit.clone()),
+            white_glove: self
+                .white_glove
+                .clone()
+                .or_else(|| fallback.white_glove.clone()),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A single customer message triggered by an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageEvent {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_channel")]
+    #[schemars(with = "ChannelName")]
+    pub channel: Channel,
+    pub template: String,
+}
+
+/// Welcome a new customer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Onboarding {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_channel")]
+    #[schemars(with = "ChannelName")]
+    pub channel: Channel,
+    pub template: String,
+    /// Also give this role a welcome call task.
+    #[serde(default)]
+    pub call_task: Option<Role>,
+    /// Template of the welcome call script (needed with call_task).
+    #[serde(default)]
+    pub call_script: Option<String>,
+}
+
+/// What happens while an invoice is disputed (it gets no dunning meanwhile).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeSequence {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_channel")]
+    #[schemars(with = "ChannelName")]
+    pub channel: Channel,
+    /// Sent to the customer once per disputed invoice.
+    pub ack_template: String,
+    /// Notify `escalate_to` when still disputed this many days after the acknowledgement.
+    #[serde(default)]
+    pub escalate_after_days: Option<u32>,
+    #[serde(default)]
+    pub escalate_to: Vec<Role>,
+    #[serde(default)]
+    pub escalation_template: Option<String>,
+    /// Sent to the customer once the invoice is no longer disputed.
+    #[serde(default)]
+    pub resolved_template: Option<String>,
+}
+
+/// Credit control: hold when over the limit or too late, release when it clears.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditPolicy {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Hold when outstanding (in the limit's currency) exceeds the credit limit.
+    #[serde(default = "yes")]
+    pub hold_over_limit: bool,
+    /// Hold when the oldest undisputed open invoice is more than this many days past due.
+    #[serde(default)]
+    pub hold_after_dpd: Option<i64>,
+    /// Roles told about a hold or release (e.g. sales_manager, operations).
+    pub notify: Vec<Role>,
+    pub hold_template: String,
+    pub release_template: String,
+    /// A yearly credit review task, on the anniversary of the first invoice.
+    #[serde(default)]
+    pub annual_review: Option<CreditReview>,
+}
+
+/// The annual credit review task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditReview {
+    pub role: Role,
+    pub template: String,
+}
+
+/// Touch-base tasks for the account manager of a white-glove customer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhiteGlove {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "account_manager")]
+    pub role: Role,
+    /// First touch this many days from the oldest open invoice's due date.
+    #[serde(default)]
+    pub start_dpd: i64,
+    /// Then every this many days while something is open.
+    pub every_days: u32,
+    pub template: String,
+}
+
+fn account_manager() -> Role {
+    Role::AccountManager
+}

@@ -1,0 +1,310 @@
+//! One customer on one day: its segment, the dunning step each open invoice
+//! has reached, escalations, event sequences, then the message guards.
+
+use chrono::{Duration, NaiveDate};
+
+use crate::ledger::{Customer, Invoice};
+
+use super::super::action::{Action, ActionKind};
+use super::super::model::{Role, Tone};
+use super::build::{Day, Draft};
+use super::compile::{CompiledEscalation, CompiledSegment};
+use super::events;
+use super::explain;
+use super::guards::{self, Candidate, Category};
+use super::summary::Summary;
+use super::timeline::Hit;
+
+/// Plans one customer's day into `out`. `items` are the customer's invoices
+/// (indices into the day's ledger); `sum` is scratch space.
+pub fn plan_customer(
+    day: &Day<'_, '_>,
+    customer_id: &str,
+    customer: &Customer,
+    items: &[u32],
+    sum: &mut Summary,
+    out: &mut Vec<Action>,
+) {
+    sum.compute(day.invoices, items, day.as_of);
+    if sum.first_invoice.is_none() {
+        return;
+    }
+    let seg = day.c.segment_for(customer, sum);
+    let memory = day.sent.customer(customer_id);
+    let mut candidates = Vec::new();
+    let mut tasks = Tasks::default();
+    if let Some(seg) = seg {
+        for &i in &sum.open {
+            let inv = &day.invoices[i as usize];
+            if inv.amount <= 0 || inv.disputed || inv.outstanding_on(day.as_of) <= 0 {
+                continue;
+            }
+            if !customer.white_glove {
+                dunning(day, seg, i, inv, &mut candidates, &mut tasks);
+            }
+            for e in &seg.escalations {
+                escalation(day, seg, e, i, inv, sum, &mut tasks);
+            }
+        }
+    }
+    let ev = seg.map_or(&day.c.events, |s| &s.events);
+    let seg_name = seg.map(|s| s.name);
+    events::plan_events(
+        day,
+        events::Who {
+            id: customer_id,
+            customer,
+            memory,
+            segment: seg_name,
+        },
+        ev,
+        items,
+        sum,
+        &mut candidates,
+        out,
+    );
+    tasks.flush(day, customer_id, out);
+    if let Some(a) = guards::choose(day, customer_id, customer, memory, candidates) {
+        out.push(a);
+    }
+}
+
+fn dunning<'t>(
+    day: &Day<'_, '_>,
+    seg: &'t CompiledSegment<'_>,
+    i: u32,
+    inv: &Invoice,
+    candidates: &mut Vec<Candidate<'t>>,
+    tasks: &mut Tasks<'t>,
+) {
+    // A step is due when its day has come, is not older than catch-up allows,
+    // did not fall before the invoice existed, and nothing covered it since.
+    let due = |hit: Option<Hit<'t, 't>>| {
+        hit.filter(|h| {
+            (day.as_of - h.effective).num_days() <= day.c.catch_up && h.nominal >= inv.invoice_date
+        })
+    };
+    if let Some(hit) = due(seg.messages.due_step(inv.due_date, day.as_of, &day.c.days)) {
+        let last = day
+            .sent
+            .invoice(&inv.invoice_id)
+            .and_then(|m| m.last_external_dunning);
+        if last.is_none_or(|l| l < hit.effective)
+            && let Some((channel, template, tone)) = hit.step.message()
+        {
+            candidates.push(Candidate {
+                category: Category::Dunning,
+                channel,
+                rule: &hit.step.rule,
+                template,
+                tone,
+                severity: ((hit.nominal - inv.due_date).num_days(), hit.step.rank()),
+                invoices: vec![i],
+                nominal: Some(hit.nominal),
+                reason: reason(day, seg, inv, &hit, "reminder", last),
+            });
+        }
+    }
+    if let Some(hit) = due(seg.tasks.due_step(inv.due_date, day.as_of, &day.c.days)) {
+        let last = day
+            .sent
+            .invoice(&inv.invoice_id)
+            .and_then(|m| m.last_internal_dunning);
+        if last.is_none_or(|l| l < hit.effective) {
+            let severity = ((hit.nominal - inv.due_date).num_days(), hit.step.rank());
+            for (call, role, template) in hit.step.tasks() {
+                tasks.add(Task {
+                    kind: if call {
+                        ActionKind::CallTask
+                    } else {
+                        ActionKind::Notify
+                    },
+                    role,
+                    group: "",
+                    rule: &hit.step.rule,
+                    template,
+                    tone: Tone::Neutral,
+                    severity,
+                    nominal: hit.nominal,
+                    invoice: i,
+                    reason: reason(day, seg, inv, &hit, "task", last),
+                });
+            }
+        }
+    }
+}
+
+fn reason(
+    day: &Day<'_, '_>,
+    seg: &CompiledSegment<'_>,
+    inv: &Invoice,
+    hit: &Hit<'_, '_>,
+    what: &str,
+    last: Option<NaiveDate>,
+) -> String {
+    let last = match last {
+        Some(d) => format!("last {what} {d}"),
+        None => format!("no earlier {what}"),
+    };
+    format!(
+        "{}; {} of segment '{}' matched; {last}{}",
+        explain::invoice_status(inv, day.as_of),
+        hit.step.label(),
+        seg.name,
+        explain::timing(hit.nominal, hit.effective, day.as_of)
+    )
+}
+
+fn escalation<'t>(
+    day: &Day<'_, '_>,
+    seg: &CompiledSegment<'_>,
+    e: &'t CompiledEscalation<'_>,
+    i: u32,
+    inv: &Invoice,
+    sum: &Summary,
+    tasks: &mut Tasks<'t>,
+) {
+    let spec = e.spec;
+    if inv.days_past_due(day.as_of) < spec.min_dpd {
+        return;
+    }
+    let Some(nominal) = inv
+        .due_date
+        .checked_add_signed(Duration::days(spec.min_dpd))
+    else {
+        return;
+    };
+    let Some(effective) = day.window(nominal) else {
+        return;
+    };
+    let mut why = format!("days past due ≥ {}", spec.min_dpd);
+    if let Some(min) = e.min_amount {
+        if inv.currency != min.currency || inv.amount < min.minor {
+            return;
+        }
+        why.push_str(&format!(
+            ", amount {} ≥ {}",
+            explain::money(inv.amount_money()),
+            explain::money(min)
+        ));
+    }
+    if let Some(min) = e.min_customer_outstanding {
+        let total = sum.outstanding_in(min.currency);
+        if total < min.minor {
+            return;
+        }
+        let total = crate::money::Money::new(total, min.currency);
+        why.push_str(&format!(
+            ", customer outstanding {} ≥ {}",
+            explain::money(total),
+            explain::money(min)
+        ));
+    }
+    if day
+        .sent
+        .invoice(&inv.invoice_id)
+        .is_some_and(|m| m.escalations.contains(&e.rule))
+    {
+        return;
+    }
+    let reason = format!(
+        "{}; escalation '{}' of segment '{}' matched: {why}{}",
+        explain::invoice_status(inv, day.as_of),
+        spec.name,
+        seg.name,
+        explain::timing(nominal, effective, day.as_of)
+    );
+    let mut add = |kind, role, template: Option<&'t str>| {
+        if let Some(template) = template {
+            tasks.add(Task {
+                kind,
+                role,
+                group: &e.rule,
+                rule: &e.rule,
+                template,
+                tone: Tone::Neutral,
+                severity: (spec.min_dpd, 0),
+                nominal,
+                invoice: i,
+                reason: reason.clone(),
+            });
+        }
+    };
+    for role in &spec.notify {
+        add(ActionKind::Notify, *role, spec.template.as_deref());
+    }
+    if let Some(role) = spec.hand_over_to {
+        add(ActionKind::Task, role, spec.handover_template.as_deref());
+    }
+}
+
+/// One internal task or notification about one invoice, before grouping.
+struct Task<'t> {
+    kind: ActionKind,
+    role: Role,
+    /// Tasks with the same kind, role and group become one action.
+    group: &'t str,
+    rule: &'t str,
+    template: &'t str,
+    tone: Tone,
+    severity: (i64, u8),
+    nominal: NaiveDate,
+    invoice: u32,
+    reason: String,
+}
+
+/// Internal tasks of a customer's day, grouped so a person gets one call task
+/// (or one notification per rule) listing every invoice concerned.
+#[derive(Default)]
+struct Tasks<'t> {
+    groups: Vec<(Task<'t>, Vec<u32>, Vec<String>)>,
+}
+
+impl<'t> Tasks<'t> {
+    fn add(&mut self, t: Task<'t>) {
+        let found = self
+            .groups
+            .iter_mut()
+            .find(|(g, _, _)| g.kind == t.kind && g.role == t.role && g.group == t.group);
+        match found {
+            Some((g, invoices, reasons)) => {
+                invoices.push(t.invoice);
+                reasons.push(t.reason.clone());
+                if t.severity > g.severity {
+                    g.rule = t.rule;
+                    g.template = t.template;
+                    g.severity = t.severity;
+                }
+                g.nominal = g.nominal.max(t.nominal);
+            }
+            None => {
+                let (invoices, reasons) = (vec![t.invoice], vec![t.reason.clone()]);
+                self.groups.push((t, invoices, reasons));
+            }
+        }
+    }
+
+    fn flush(self, day: &Day<'_, '_>, customer_id: &str, out: &mut Vec<Action>) {
+        for (t, invoices, reasons) in self.groups {
+            let what = match t.kind {
+                ActionKind::CallTask => "call task",
+                ActionKind::Task => "task",
+                _ => "notification",
+            };
+            let draft = Draft {
+                kind: t.kind,
+                rule: t.rule,
+                template: Some(t.template),
+                invoices,
+                nominal: Some(t.nominal),
+                explanation: format!(
+                    "{}; for {}",
+                    explain::consolidated(what, &reasons),
+                    t.role.as_str()
+                ),
+                tone: t.tone,
+            };
+            out.push(day.internal(customer_id, t.role, draft));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The planner: a pure function of (ledger, customers, strategy, as-of date,
+//! sent log) to the actions due that day, each with a deterministic id.
+//!
+//! It reads the ledger point in time (`Invoice::is_open_on` and friends), so
+//! a payment dated after the as-of day is not seen yet, and it derives events
+//! from dates and the sent log rather than from diffs between ledger states.
+//! On a day that is not a business day it plans nothing; what falls due then
+//! goes out on the next business day.
+
+mod build;
+mod compile;
+mod credit;
+mod customer;
+mod events;
+mod explain;
+mod guards;
+mod summary;
+mod timeline;
+
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_events;
+#[cfg(test)]
+mod tests_props;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::ledger::{Customer, Invoice};
+use crate::sent::SentRecord;
+
+use super::action::Action;
+use super::model::Strategy;
+use super::sent_index::SentIndex;
+use build::Day;
+use compile::Compiled;
+use summary::Summary;
+
+/// Everything one planning run needs.
+pub struct PlanInput<'a> {
+    pub as_of: NaiveDate,
+    /// Full ledger rows, paid ones included (they drive thank-yous and
+    /// onboarding dates).
+    pub invoices: &'a [Invoice],
+    /// By customer id; a customer missing here is planned with defaults
+    /// (established, no addresses, tenant time zone).
+    pub customers: &'a HashMap<String, Customer>,
+    pub strategy: &'a Strategy,
+    /// What was already sent, on any earlier day or earlier today.
+    pub sent: &'a [SentRecord],
+}
+
+/// The actions due on `input.as_of`, customers in id order.
+pub fn plan(input: &PlanInput<'_>) -> Vec<Action> {
+    Planner::new(input.strategy, input.invoices, input.customers)
+        .plan_day(input.as_of, &SentIndex::new(input.sent))
+}
+
+/// A strategy and a ledger grouped by customer, ready to plan any day
+/// (`simulate` plans many days with one).
+pub struct Planner<'a> {
+    compiled: Compiled<'a>,
+    invoices: &'a [Invoice],
+    customers: &'a HashMap<String, Customer>,
+    /// Invoice indices, grouped by customer.
+    order: Vec<u32>,
+    /// (customer id, start, end) into `order`, sorted by customer id.
+    groups: Vec<(&'a str, usize, usize)>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(
+        strategy: &'a Strategy,
+        invoices: &'a [Invoice],
+        customers: &'a HashMap<String, Customer>,
+    ) -> Planner<'a> {
+        let mut index: HashMap<&'a str, u32> = HashMap::new();
+        let mut names: Vec<&'a str> = Vec::new();
+        let mut group_of: Vec<u32> = Vec::with_capacity(invoices.len());
+        for inv in invoices {
+            let g = *index.entry(inv.customer_id.as_str()).or_insert_with(|| {
+                names.push(inv.customer_id.as_str());
+                (names.len() - 1) as u32
+            });
+            group_of.push(g);
+        }
+        let mut starts = vec![0usize; names.len() + 1];
+        for g in &group_of {
+            starts[*g as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut fill = starts.clone();
+        let mut order = vec![0u32; invoices.len()];
+        for (i, g) in group_of.iter().enumerate() {
+            order[fill[*g as usize]] = i as u32;
+            fill[*g as usize] += 1;
+        }
+        for g in 0..names.len() {
+            order[starts[g]..starts[g + 1]].sort_unstable_by(|a, b| {
+                invoices[*a as usize]
+                    .invoice_id
+                    .cmp(&invoices[*b as usize].invoice_id)
+            });
+        }
+        let mut groups: Vec<(&'a str, usize, usize)> = names
+            .iter()
+            .enumerate()
+            .map(|(g, name)| (*name, starts[g], starts[g + 1]))
+            .collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        Planner {
+            compiled: Compiled::new(strategy),
+            invoices,
+            customers,
+            order,
+            groups,
+        }
+    }
+
+    /// The actions due on `as_of` given what `sent` says was already done.
+    pub fn plan_day(&self, as_of: NaiveDate, sent: &SentIndex) -> Vec<Action> {
+        if !self.compiled.days.is_business_day(as_of) {
+            return Vec::new();
+        }
+        let day = Day::new(&self.compiled, self.invoices, sent, as_of);
+        let fallback = Customer::default();
+        let mut sum = Summary::new(self.compiled.currency);
+        let mut out = Vec::new();
+        for (id, start, end) in &self.groups {
+            let customer = self.customers.get(*id).unwrap_or(&fallback);
+            customer::plan_customer(
+                &day,
+                id,
+                customer,
+                &self.order[*start..*end],
+                &mut sum,
+                &mut out,
+            );
+        }
+        out.retain(|a| !sent.contains_id(&a.id));
+        out
+    }
+}
