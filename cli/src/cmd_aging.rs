@@ -74,7 +74,8 @@ pub fn to_json(report: &AgingReport, rejected: u64) -> Value {
             json!({"currency": c.currency.code(), "buckets": buckets, "total": tally_json(&c.total, c.currency)})
         })
         .collect();
-    let mut out = json!({"as_of": report.as_of.to_string(), "currencies": currencies, "rejected": rejected});
+    let mut out =
+        json!({"as_of": report.as_of.to_string(), "currencies": currencies, "rejected": rejected});
     if let Some(customers) = &report.customers {
         out["customers"] = customers
             .iter()
@@ -101,13 +102,29 @@ fn to_csv(report: &AgingReport) -> Result<String> {
         None => {
             w.write_record(["currency", "bucket", "invoices", "amount"])?;
             for c in &report.currencies {
-                for (label, t) in report.labels.iter().zip(&c.buckets).chain([(&"total".to_string(), &c.total)]) {
-                    w.write_record([c.currency.code(), label, &t.invoices.to_string(), &amount(t.amount, c.currency)])?;
+                for (label, t) in report
+                    .labels
+                    .iter()
+                    .zip(&c.buckets)
+                    .chain([(&"total".to_string(), &c.total)])
+                {
+                    w.write_record([
+                        c.currency.code(),
+                        label,
+                        &t.invoices.to_string(),
+                        &amount(t.amount, c.currency),
+                    ])?;
                 }
             }
         }
         Some(customers) => {
-            let mut header = vec!["customer_id", "currency", "invoices", "outstanding", "oldest_days_past_due"];
+            let mut header = vec![
+                "customer_id",
+                "currency",
+                "invoices",
+                "outstanding",
+                "oldest_days_past_due",
+            ];
             header.extend(report.labels.iter().map(String::as_str));
             w.write_record(&header)?;
             for c in customers {
@@ -116,7 +133,9 @@ fn to_csv(report: &AgingReport) -> Result<String> {
                     c.currency.code().to_string(),
                     c.total.invoices.to_string(),
                     amount(c.total.amount, c.currency),
-                    c.oldest_days_past_due.map(|d| d.to_string()).unwrap_or_default(),
+                    c.oldest_days_past_due
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                 ];
                 row.extend(c.buckets.iter().map(|t| amount(t.amount, c.currency)));
                 w.write_record(&row)?;
@@ -130,23 +149,44 @@ fn money_text(minor: i64, currency: Currency) -> String {
     format_minor(minor, currency.exponent(), true)
 }
 
-fn to_table(report: &AgingReport, rejected: u64) -> String {
+pub fn to_table(report: &AgingReport, rejected: u64) -> String {
     let mut out = format!("Aging as of {}\n", report.as_of);
     if report.currencies.is_empty() {
         out.push_str("\nNo open items.\n");
     }
     for c in &report.currencies {
         out.push('\n');
-        let mut t = Table::new(vec![c.currency.code().to_string(), "invoices".into(), "amount".into(), "share".into()]);
+        let mut t = Table::new(vec![
+            c.currency.code().to_string(),
+            "invoices".into(),
+            "amount".into(),
+            "share".into(),
+        ]);
         for (label, b) in report.labels.iter().zip(&c.buckets) {
-            t.row(vec![label.clone(), grouped(b.invoices), money_text(b.amount, c.currency), share(b.amount, c.total.amount)]);
+            t.row(vec![
+                label.clone(),
+                grouped(b.invoices),
+                money_text(b.amount, c.currency),
+                share(b.amount, c.total.amount),
+            ]);
         }
-        t.total(vec!["total".into(), grouped(c.total.invoices), money_text(c.total.amount, c.currency), String::new()]);
+        t.total(vec![
+            "total".into(),
+            grouped(c.total.invoices),
+            money_text(c.total.amount, c.currency),
+            String::new(),
+        ]);
         out.push_str(&t.render());
     }
     if let Some(customers) = &report.customers {
         out.push('\n');
-        let mut header = vec!["customer".to_string(), "currency".into(), "invoices".into(), "outstanding".into(), "oldest dpd".into()];
+        let mut header = vec![
+            "customer".to_string(),
+            "currency".into(),
+            "invoices".into(),
+            "outstanding".into(),
+            "oldest dpd".into(),
+        ];
         header.extend(report.labels.iter().cloned());
         let mut t = Table::new(header);
         for c in customers {
@@ -155,7 +195,9 @@ fn to_table(report: &AgingReport, rejected: u64) -> String {
                 c.currency.code().to_string(),
                 grouped(c.total.invoices),
                 money_text(c.total.amount, c.currency),
-                c.oldest_days_past_due.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                c.oldest_days_past_due
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
             ];
             row.extend(c.buckets.iter().map(|b| money_text(b.amount, c.currency)));
             t.row(row);
@@ -163,7 +205,9 @@ fn to_table(report: &AgingReport, rejected: u64) -> String {
         out.push_str(&t.render());
     }
     if rejected > 0 {
-        out.push_str(&format!("\n{rejected} row(s) rejected (not counted above).\n"));
+        out.push_str(&format!(
+            "\n{rejected} row(s) rejected (not counted above).\n"
+        ));
     }
     out
 }

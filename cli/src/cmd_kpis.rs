@@ -83,10 +83,26 @@ pub fn to_json(report: &KpiReport, rejected: u64) -> Value {
     out
 }
 
-const METRICS: [&str; 7] = ["dso", "best_possible_dso", "add", "cei", "avg_days_late", "past_due_ratio", "bad_debt_ratio"];
+const METRICS: [&str; 7] = [
+    "dso",
+    "best_possible_dso",
+    "add",
+    "cei",
+    "avg_days_late",
+    "past_due_ratio",
+    "bad_debt_ratio",
+];
 
 fn values(c: &arflow_domain::kpis::CurrencyKpis) -> [Option<f64>; 7] {
-    [c.dso, c.best_possible_dso, c.add, c.cei, c.avg_days_late, c.past_due_ratio, c.bad_debt_ratio]
+    [
+        c.dso,
+        c.best_possible_dso,
+        c.add,
+        c.cei,
+        c.avg_days_late,
+        c.past_due_ratio,
+        c.bad_debt_ratio,
+    ]
 }
 
 fn to_csv(report: &KpiReport) -> Result<String> {
@@ -96,28 +112,58 @@ fn to_csv(report: &KpiReport) -> Result<String> {
     w.write_record(&header)?;
     for c in &report.currencies {
         let mut row = vec![c.currency.code().to_string()];
-        row.extend(values(c).iter().map(|v| v.map(|x| format!("{x:.2}")).unwrap_or_default()));
+        row.extend(
+            values(c)
+                .iter()
+                .map(|v| v.map(|x| format!("{x:.2}")).unwrap_or_default()),
+        );
         w.write_record(&row)?;
     }
     if let Some(customers) = &report.customers {
         w.write_record([""; 8])?;
-        w.write_record(["customer_id", "settled_invoices", "avg_days_late", "", "", "", "", ""])?;
+        w.write_record([
+            "customer_id",
+            "settled_invoices",
+            "avg_days_late",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ])?;
         for c in customers {
-            w.write_record([c.customer_id.clone(), c.settled.to_string(), format!("{:.2}", c.avg_days_late), String::new(), String::new(), String::new(), String::new(), String::new()])?;
+            w.write_record([
+                c.customer_id.clone(),
+                c.settled.to_string(),
+                format!("{:.2}", c.avg_days_late),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ])?;
         }
     }
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-fn to_table(report: &KpiReport) -> String {
+pub fn to_table(report: &KpiReport) -> String {
     let start = report.as_of - chrono::Duration::days(report.period_days);
-    let mut out = format!("KPIs for ({start}, {}] — {} days\n\n", report.as_of, report.period_days);
+    let mut out = format!(
+        "KPIs for ({start}, {}] — {} days\n\n",
+        report.as_of, report.period_days
+    );
     if report.currencies.is_empty() {
         out.push_str("No ledger items.\n");
         return out;
     }
     let mut header = vec!["metric".to_string()];
-    header.extend(report.currencies.iter().map(|c| c.currency.code().to_string()));
+    header.extend(
+        report
+            .currencies
+            .iter()
+            .map(|c| c.currency.code().to_string()),
+    );
     let mut t = Table::new(header);
     let labels = [
         "DSO (days)",
@@ -136,9 +182,17 @@ fn to_table(report: &KpiReport) -> String {
     out.push_str(&t.render());
     if let Some(customers) = &report.customers {
         out.push('\n');
-        let mut t = Table::new(vec!["customer".into(), "settled".into(), "avg days late".into()]);
+        let mut t = Table::new(vec![
+            "customer".into(),
+            "settled".into(),
+            "avg days late".into(),
+        ]);
         for c in customers {
-            t.row(vec![c.customer_id.clone(), c.settled.to_string(), format!("{:.2}", c.avg_days_late)]);
+            t.row(vec![
+                c.customer_id.clone(),
+                c.settled.to_string(),
+                format!("{:.2}", c.avg_days_late),
+            ]);
         }
         out.push_str(&t.render());
     }

@@ -44,12 +44,19 @@ fn slow_outstanding(i: &Invoice, d: NaiveDate) -> Option<i64> {
     let issued = i.invoice_date <= d;
     let settled_by_d = match i.paid_date {
         Some(p) => p <= d,
-        None => i.status != InvoiceStatus::Open || (i.amount != 0 && i.paid_amount.abs() >= i.amount.abs()),
+        None => {
+            i.status != InvoiceStatus::Open
+                || (i.amount != 0 && i.paid_amount.abs() >= i.amount.abs())
+        }
     };
     if i.status == InvoiceStatus::Void || !issued || settled_by_d {
         return None;
     }
-    Some(if i.paid_date.is_some() { i.amount } else { i.amount - i.paid_amount })
+    Some(if i.paid_date.is_some() {
+        i.amount
+    } else {
+        i.amount - i.paid_amount
+    })
 }
 
 fn slow_bucket(dpd: i64) -> &'static str {

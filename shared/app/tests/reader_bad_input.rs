@@ -15,12 +15,21 @@ fn read_text(text: &str) -> (Vec<Invoice>, ReadSummary) {
 
 fn read_bytes(bytes: &[u8], jsonl: bool) -> (Vec<Invoice>, ReadSummary) {
     let mut rows = Vec::new();
-    let s = read_ledger_from(bytes, "ledger.csv", jsonl, &ReadOptions::default(), &mut |i| rows.push(i)).unwrap();
+    let s = read_ledger_from(
+        bytes,
+        "ledger.csv",
+        jsonl,
+        &ReadOptions::default(),
+        &mut |i| rows.push(i),
+    )
+    .unwrap();
     (rows, s)
 }
 
 fn one_reject(body: &str) -> arflow_app::reader::Reject {
-    let text = format!("{HEADER}GOOD-1,C1,2024-01-01,2024-01-31,10.00,USD,,,,\n{body}\nGOOD-2,C1,2024-01-01,2024-01-31,20.00,USD,,,,\n");
+    let text = format!(
+        "{HEADER}GOOD-1,C1,2024-01-01,2024-01-31,10.00,USD,,,,\n{body}\nGOOD-2,C1,2024-01-01,2024-01-31,20.00,USD,,,,\n"
+    );
     let (rows, s) = read_text(&text);
     assert_eq!(rows.len(), 2, "good rows are kept around a bad one");
     assert_eq!(s.rejects.len(), 1, "{:?}", s.rejects);
@@ -34,22 +43,42 @@ fn one_reject(body: &str) -> arflow_app::reader::Reject {
 fn unparseable_date_is_rejected_with_line_and_column() {
     let r = one_reject("BAD,C1,2024-02-30,2024-03-31,1.00,USD,,,,");
     assert_eq!(r.column, "invoice_date");
-    assert!(r.reason.contains("'2024-02-30' is not a date"), "{}", r.reason);
-    assert_eq!(r.to_string(), format!("ledger.csv:3: invoice_date: {}", r.reason));
+    assert!(
+        r.reason.contains("'2024-02-30' is not a date"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(
+        r.to_string(),
+        format!("ledger.csv:3: invoice_date: {}", r.reason)
+    );
 }
 
 #[test]
 fn due_before_invoice_date_is_rejected() {
     let r = one_reject("BAD,C1,2024-03-01,2024-02-01,1.00,USD,,,,");
     assert_eq!(r.column, "due_date");
-    assert!(r.reason.contains("before invoice date 2024-03-01"), "{}", r.reason);
+    assert!(
+        r.reason.contains("before invoice date 2024-03-01"),
+        "{}",
+        r.reason
+    );
 }
 
 #[test]
 fn duplicate_invoice_id_names_the_first_line() {
     let r = one_reject("GOOD-1,C2,2024-01-01,2024-01-31,5.00,USD,,,,");
     assert_eq!(r.column, "invoice_id");
-    assert!(r.reason.contains("duplicate invoice id 'GOOD-1' (first seen on line 2)"), "{}", r.reason);
+    assert!(
+        r.reason
+            .contains("duplicate invoice id 'GOOD-1' (first seen on line 2)"),
+        "{}",
+        r.reason
+    );
+    assert_eq!(
+        r.record,
+        "GOOD-1,C2,2024-01-01,2024-01-31,5.00,USD,0.00,,false,open"
+    );
 }
 
 #[test]
@@ -68,25 +97,42 @@ fn short_row_is_a_missing_field_not_a_crash() {
 #[test]
 fn non_numeric_amount_is_rejected() {
     let r = one_reject("BAD,C1,2024-01-01,2024-01-31,12,50,USD,,,,");
-    assert_eq!(r.column, "currency", "a stray comma shifts columns: the reject says where it shows");
+    assert_eq!(
+        r.column, "currency",
+        "a stray comma shifts columns: the reject says where it shows"
+    );
     let r = one_reject("BAD,C1,2024-01-01,2024-01-31,twelve,USD,,,,");
     assert_eq!(r.column, "amount");
-    assert!(r.reason.contains("'twelve' is not a number"), "{}", r.reason);
+    assert!(
+        r.reason.contains("'twelve' is not a number"),
+        "{}",
+        r.reason
+    );
 }
 
 #[test]
 fn more_decimals_than_the_currency_allows_is_rejected_not_rounded() {
     let r = one_reject("BAD,C1,2024-01-01,2024-01-31,10.005,USD,,,,");
     assert_eq!(r.column, "amount");
-    assert!(r.reason.contains("3 decimal places; 2 allowed"), "{}", r.reason);
+    assert!(
+        r.reason.contains("3 decimal places; 2 allowed"),
+        "{}",
+        r.reason
+    );
     let r = one_reject("BAD,C1,2024-01-01,2024-01-31,100.5,JPY,,,,");
     assert!(r.reason.contains("0 allowed"), "{}", r.reason);
 }
 
 #[test]
 fn bad_boolean_and_status_are_rejected() {
-    assert_eq!(one_reject("BAD,C1,2024-01-01,2024-01-31,1.00,USD,,,maybe,").column, "disputed");
-    assert_eq!(one_reject("BAD,C1,2024-01-01,2024-01-31,1.00,USD,,,,pending").column, "status");
+    assert_eq!(
+        one_reject("BAD,C1,2024-01-01,2024-01-31,1.00,USD,,,maybe,").column,
+        "disputed"
+    );
+    assert_eq!(
+        one_reject("BAD,C1,2024-01-01,2024-01-31,1.00,USD,,,,pending").column,
+        "status"
+    );
 }
 
 #[test]
@@ -102,10 +148,22 @@ fn invalid_utf8_is_a_reject() {
 #[test]
 fn header_missing_required_columns_fails_at_once_with_a_hint() {
     let text = "invoiceNumber,customer_id,amount\nI1,C1,1.00\n";
-    let err = read_ledger_from(text.as_bytes(), "export.csv", false, &ReadOptions::default(), &mut |_| {}).unwrap_err();
+    let err = read_ledger_from(
+        text.as_bytes(),
+        "export.csv",
+        false,
+        &ReadOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(matches!(err, ReadError::Header { .. }));
     let msg = err.to_string();
-    assert!(msg.starts_with("export.csv: missing required column(s): invoice_id, invoice_date, due_date"), "{msg}");
+    assert!(
+        msg.starts_with(
+            "export.csv: missing required column(s): invoice_id, invoice_date, due_date"
+        ),
+        "{msg}"
+    );
     assert!(msg.contains("--map invoice_id=YourColumn"), "{msg}");
 }
 
@@ -113,7 +171,10 @@ fn header_missing_required_columns_fails_at_once_with_a_hint() {
 fn empty_files_and_header_only_files_read_as_no_rows() {
     for text in ["", "\n\n", HEADER] {
         let (rows, s) = read_text(text);
-        assert!(rows.is_empty() && s.rejects.is_empty() && s.rows == 0, "{text:?}");
+        assert!(
+            rows.is_empty() && s.rejects.is_empty() && s.rows == 0,
+            "{text:?}"
+        );
     }
 }
 
@@ -157,7 +218,10 @@ fn json_lines_keep_numbers_exact_and_report_bad_lines() {
 fn gzip_and_format_are_detected_from_content() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.data");
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
     gz.write_all(b"{\"invoice_id\":\"I1\",\"customer_id\":\"C1\",\"invoice_date\":\"2024-01-01\",\"due_date\":\"2024-01-31\",\"amount\":\"5\"}\n").unwrap();
     gz.finish().unwrap();
     let mut rows = Vec::new();
@@ -168,7 +232,12 @@ fn gzip_and_format_are_detected_from_content() {
 
 #[test]
 fn a_missing_file_is_an_error_naming_it() {
-    let err = read_ledger(std::path::Path::new("/nonexistent/x.csv"), &ReadOptions::default(), &mut |_| {}).unwrap_err();
+    let err = read_ledger(
+        std::path::Path::new("/nonexistent/x.csv"),
+        &ReadOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(err.to_string().starts_with("/nonexistent/x.csv: "), "{err}");
 }
 

@@ -34,7 +34,11 @@ impl Buckets {
         if bounds[0] <= 0 || bounds.windows(2).any(|w| w[0] >= w[1]) {
             return Err(format!(
                 "bucket bounds must be positive and increasing, got {}",
-                bounds.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+                bounds
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
             ));
         }
         let mut all = vec![0];
@@ -44,14 +48,21 @@ impl Buckets {
             labels.push(format!("{}-{}", w[0] + 1, w[1]));
         }
         labels.push(format!("{}+", all[all.len() - 1] + 1));
-        Ok(Buckets { bounds: all, labels })
+        Ok(Buckets {
+            bounds: all,
+            labels,
+        })
     }
 
     /// Parses `30,60,90`.
     pub fn parse(s: &str) -> Result<Buckets, String> {
         let bounds = s
             .split(',')
-            .map(|p| p.trim().parse::<i64>().map_err(|_| format!("'{p}' is not a whole number of days")))
+            .map(|p| {
+                p.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("'{p}' is not a whole number of days"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Buckets::from_bounds(&bounds)
     }
@@ -221,7 +232,10 @@ mod tests {
     #[test]
     fn custom_buckets_extend_the_labels() {
         let b = Buckets::parse("30,60,90,120").unwrap();
-        assert_eq!(b.labels(), ["current", "1-30", "31-60", "61-90", "91-120", "121+"]);
+        assert_eq!(
+            b.labels(),
+            ["current", "1-30", "31-60", "61-90", "91-120", "121+"]
+        );
         assert_eq!(b.index(121), 5);
         assert!(Buckets::parse("60,30").is_err());
         assert!(Buckets::parse("0,30").is_err());

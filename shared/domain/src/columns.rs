@@ -73,7 +73,9 @@ impl ColumnMapping {
 
     /// The source column name for a canonical one.
     pub fn source_for<'a>(&'a self, canonical: &'a str) -> &'a str {
-        self.columns.get(canonical).map_or(canonical, String::as_str)
+        self.columns
+            .get(canonical)
+            .map_or(canonical, String::as_str)
     }
 }
 
@@ -99,7 +101,7 @@ pub struct HeaderIndex {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "missing required column(s): {}; the header has: {}. Map your own names with --map, e.g. --map {}=YourColumn",
-    missing.join(", "), found.join(", "), missing.first().map(|m| m.split(' ').next().unwrap_or(m)).unwrap_or(&String::new())
+    missing.join(", "), found.join(", "), missing.first().map_or("", |m| m.split(' ').next().unwrap_or(m))
 )]
 pub struct HeaderError {
     pub missing: Vec<String>,
@@ -167,7 +169,8 @@ mod tests {
     #[test]
     fn header_matching_ignores_case_bom_and_spaces() {
         let mut m = ColumnMapping::default();
-        m.insert_pair("invoice_id=invoiceNumber", &LEDGER_COLUMNS).unwrap();
+        m.insert_pair("invoice_id=invoiceNumber", &LEDGER_COLUMNS)
+            .unwrap();
         let h = [
             "\u{feff}InvoiceNumber",
             " Customer_ID ",
@@ -176,17 +179,28 @@ mod tests {
             "amount",
         ];
         let idx = HeaderIndex::resolve(&h, &LEDGER_COLUMNS, &LEDGER_REQUIRED, &m).unwrap();
-        assert_eq!(&idx.positions[..5], &[Some(0), Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(
+            &idx.positions[..5],
+            &[Some(0), Some(1), Some(2), Some(3), Some(4)]
+        );
         assert_eq!(idx.positions[5], None);
     }
 
     #[test]
     fn missing_required_columns_are_named_with_a_hint() {
         let h = ["invoiceNumber", "customer_id"];
-        let err = HeaderIndex::resolve(&h, &LEDGER_COLUMNS, &LEDGER_REQUIRED, &ColumnMapping::default())
-            .unwrap_err();
+        let err = HeaderIndex::resolve(
+            &h,
+            &LEDGER_COLUMNS,
+            &LEDGER_REQUIRED,
+            &ColumnMapping::default(),
+        )
+        .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("invoice_id, invoice_date, due_date, amount"), "{msg}");
+        assert!(
+            msg.contains("invoice_id, invoice_date, due_date, amount"),
+            "{msg}"
+        );
         assert!(msg.contains("--map invoice_id=YourColumn"), "{msg}");
     }
 

@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn iso_is_always_accepted() {
         assert_eq!(parse_date("2024-02-29", None), Ok(d(2024, 2, 29)));
-        assert_eq!(parse_date("2024-02-29", Some("%m/%d/%Y")), Ok(d(2024, 2, 29)));
+        assert_eq!(
+            parse_date("2024-02-29", Some("%m/%d/%Y")),
+            Ok(d(2024, 2, 29))
+        );
         assert!(parse_date("2023-02-29", None).is_err());
         assert!(parse_date("2024-13-01", None).is_err());
     }
@@ -63,7 +66,10 @@ mod tests {
     #[test]
     fn custom_formats_accept_unpadded_us_dates() {
         assert_eq!(parse_date("1/5/2013", Some("%m/%d/%Y")), Ok(d(2013, 1, 5)));
-        assert_eq!(parse_date("12/02/2013", Some("%m/%d/%Y")), Ok(d(2013, 12, 2)));
+        assert_eq!(
+            parse_date("12/02/2013", Some("%m/%d/%Y")),
+            Ok(d(2013, 12, 2))
+        );
     }
 
     #[test]

@@ -102,7 +102,9 @@ impl Kpis {
             .then(|| i.paid_date.unwrap_or(i.invoice_date))
             .filter(|d| self.in_period(*d));
         let settled_late = match i.paid_date {
-            Some(p) if i.amount > 0 && i.status != InvoiceStatus::WrittenOff && self.in_period(p) => {
+            Some(p)
+                if i.amount > 0 && i.status != InvoiceStatus::WrittenOff && self.in_period(p) =>
+            {
                 Some((p - i.due_date).num_days().max(0))
             }
             _ => None,
@@ -142,15 +144,24 @@ impl Kpis {
                 let best = ratio(i128::from(s.current_end) * n, inv);
                 let add = ratio(i128::from(s.open_end - s.current_end) * n, inv);
                 let base = i128::from(s.open_start) + inv;
-                let cei = ratio((base - i128::from(s.open_end)) * 100, base - i128::from(s.current_end));
+                let cei = ratio(
+                    (base - i128::from(s.open_end)) * 100,
+                    base - i128::from(s.current_end),
+                );
                 CurrencyKpis {
                     currency,
                     dso,
                     best_possible_dso: best,
                     add,
                     cei,
-                    avg_days_late: ratio(i128::from(s.days_late_total), i128::from(s.settled_count)),
-                    past_due_ratio: ratio(i128::from(s.open_end - s.current_end) * 100, i128::from(s.open_end)),
+                    avg_days_late: ratio(
+                        i128::from(s.days_late_total),
+                        i128::from(s.settled_count),
+                    ),
+                    past_due_ratio: ratio(
+                        i128::from(s.open_end - s.current_end) * 100,
+                        i128::from(s.open_end),
+                    ),
                     bad_debt_ratio: ratio(i128::from(s.written_off) * 100, inv),
                     sums: s,
                 }
@@ -188,7 +199,11 @@ pub fn ratio(num: i128, den: i128) -> Option<f64> {
     }
     let scaled = num * 100;
     let (q, r) = (scaled / den, scaled % den);
-    let q = if (r.abs() * 2) >= den.abs() { q + scaled.signum() * den.signum() } else { q };
+    let q = if (r.abs() * 2) >= den.abs() {
+        q + scaled.signum() * den.signum()
+    } else {
+        q
+    };
     Some(q as f64 / 100.0)
 }
 

@@ -237,7 +237,10 @@ mod tests {
 
     #[test]
     fn statuses_parse_in_any_spelling() {
-        assert_eq!(InvoiceStatus::parse("Written-Off"), Some(InvoiceStatus::WrittenOff));
+        assert_eq!(
+            InvoiceStatus::parse("Written-Off"),
+            Some(InvoiceStatus::WrittenOff)
+        );
         assert_eq!(InvoiceStatus::parse("PAID"), Some(InvoiceStatus::Paid));
         assert_eq!(InvoiceStatus::parse("bogus"), None);
     }

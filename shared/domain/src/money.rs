@@ -208,7 +208,7 @@ pub fn format_minor(minor: i64, exp: u32, grouped: bool) -> String {
     }
     if grouped {
         for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
+            if i > 0 && (int.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);

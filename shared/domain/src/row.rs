@@ -46,7 +46,10 @@ pub fn canonical_fields<'a>(index: &HeaderIndex, record: &[&'a str]) -> Vec<Opti
     index
         .positions
         .iter()
-        .map(|p| p.and_then(|i| record.get(i).copied()).filter(|v| !v.trim().is_empty()))
+        .map(|p| {
+            p.and_then(|i| record.get(i).copied())
+                .filter(|v| !v.trim().is_empty())
+        })
         .collect()
 }
 
@@ -63,14 +66,25 @@ fn required<'a>(f: &Fields<'a>, index: &HeaderIndex, col: usize) -> Result<&'a s
         .ok_or_else(|| err(index, col, "required value is missing"))
 }
 
-fn date(f: &Fields<'_>, index: &HeaderIndex, col: usize, fmt: &ValueFormat) -> Result<Option<NaiveDate>, FieldError> {
+fn date(
+    f: &Fields<'_>,
+    index: &HeaderIndex,
+    col: usize,
+    fmt: &ValueFormat,
+) -> Result<Option<NaiveDate>, FieldError> {
     f[col]
-        .map(|v| parse_date(v, fmt.date_format.as_deref()).map_err(|e| err(index, col, e.to_string())))
+        .map(|v| {
+            parse_date(v, fmt.date_format.as_deref()).map_err(|e| err(index, col, e.to_string()))
+        })
         .transpose()
 }
 
 /// Parses a ledger record whose fields are in `LEDGER_COLUMNS` order.
-pub fn parse_invoice(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) -> Result<Invoice, FieldError> {
+pub fn parse_invoice(
+    f: &Fields<'_>,
+    index: &HeaderIndex,
+    fmt: &ValueFormat,
+) -> Result<Invoice, FieldError> {
     let invoice_id = required(f, index, 0)?.to_string();
     let customer_id = required(f, index, 1)?.to_string();
     required(f, index, 2)?;
@@ -82,11 +96,17 @@ pub fn parse_invoice(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) -> 
         None => fmt.default_currency,
     };
     let exp = currency.exponent();
-    let amount = parse_minor(required(f, index, 4)?, exp).map_err(|e| err(index, 4, e.to_string()))?;
+    let amount =
+        parse_minor(required(f, index, 4)?, exp).map_err(|e| err(index, 4, e.to_string()))?;
     let paid_date = date(f, index, 7, fmt)?;
     let status = match f[9] {
-        Some(v) => InvoiceStatus::parse(v)
-            .ok_or_else(|| err(index, 9, format!("'{v}' is not a status (open, paid, void, written_off)")))?,
+        Some(v) => InvoiceStatus::parse(v).ok_or_else(|| {
+            err(
+                index,
+                9,
+                format!("'{v}' is not a status (open, paid, void, written_off)"),
+            )
+        })?,
         None => InvoiceStatus::Open,
     };
     // A paid_date alone means paid in full on that day, except on a written-off
@@ -97,22 +117,42 @@ pub fn parse_invoice(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) -> 
         None => 0,
     };
     let disputed = match f[8] {
-        Some(v) => parse_bool(v).ok_or_else(|| err(index, 8, format!("'{v}' is not true/false, yes/no, y/n or 1/0")))?,
+        Some(v) => parse_bool(v).ok_or_else(|| {
+            err(
+                index,
+                8,
+                format!("'{v}' is not true/false, yes/no, y/n or 1/0"),
+            )
+        })?,
         None => false,
     };
     if due_date < invoice_date {
-        return Err(err(index, 3, format!("due date {due_date} is before invoice date {invoice_date}")));
+        return Err(err(
+            index,
+            3,
+            format!("due date {due_date} is before invoice date {invoice_date}"),
+        ));
     }
     if let Some(p) = paid_date
         && p < invoice_date
     {
-        return Err(err(index, 7, format!("paid date {p} is before invoice date {invoice_date}")));
+        return Err(err(
+            index,
+            7,
+            format!("paid date {p} is before invoice date {invoice_date}"),
+        ));
     }
-    if paid_amount != 0 && (paid_amount.signum() != amount.signum() || paid_amount.abs() > amount.abs()) {
+    if paid_amount != 0
+        && (paid_amount.signum() != amount.signum() || paid_amount.abs() > amount.abs())
+    {
         return Err(err(
             index,
             6,
-            format!("paid amount {} does not fit amount {}", f[6].unwrap_or("").trim(), f[4].unwrap_or("").trim()),
+            format!(
+                "paid amount {} does not fit amount {}",
+                f[6].unwrap_or("").trim(),
+                f[4].unwrap_or("").trim()
+            ),
         ));
     }
     Ok(Invoice {
@@ -145,11 +185,20 @@ fn text(v: Option<&str>) -> Option<String> {
 }
 
 /// Parses a customer record whose fields are in `CUSTOMER_COLUMNS` order.
-pub fn parse_customer(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) -> Result<Customer, FieldError> {
+pub fn parse_customer(
+    f: &Fields<'_>,
+    index: &HeaderIndex,
+    fmt: &ValueFormat,
+) -> Result<Customer, FieldError> {
     let customer_id = required(f, index, 0)?.to_string();
     let kind = match f[4] {
-        Some(v) => CustomerType::parse(v)
-            .ok_or_else(|| err(index, 4, format!("'{v}' is not a customer type (strategic, established, new)")))?,
+        Some(v) => CustomerType::parse(v).ok_or_else(|| {
+            err(
+                index,
+                4,
+                format!("'{v}' is not a customer type (strategic, established, new)"),
+            )
+        })?,
         None => CustomerType::Established,
     };
     let credit_currency = match f[6] {
@@ -158,14 +207,23 @@ pub fn parse_customer(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) ->
     };
     let credit_limit = match f[5] {
         Some(v) => Some(
-            parse_minor(v, credit_currency.unwrap_or(fmt.default_currency).exponent())
-                .map_err(|e| err(index, 5, e.to_string()))?,
+            parse_minor(
+                v,
+                credit_currency.unwrap_or(fmt.default_currency).exponent(),
+            )
+            .map_err(|e| err(index, 5, e.to_string()))?,
         ),
         None => None,
     };
     let bool_col = |col: usize| -> Result<bool, FieldError> {
         match f[col] {
-            Some(v) => parse_bool(v).ok_or_else(|| err(index, col, format!("'{v}' is not true/false, yes/no, y/n or 1/0"))),
+            Some(v) => parse_bool(v).ok_or_else(|| {
+                err(
+                    index,
+                    col,
+                    format!("'{v}' is not true/false, yes/no, y/n or 1/0"),
+                )
+            }),
             None => Ok(false),
         }
     };
@@ -177,14 +235,29 @@ pub fn parse_customer(f: &Fields<'_>, index: &HeaderIndex, fmt: &ValueFormat) ->
             Some(false) => Vec::new(),
             None => list(Some(v))
                 .iter()
-                .map(|c| Channel::parse(c).ok_or_else(|| err(index, 10, format!("'{c}' is not a channel (email, sms, whatsapp) or yes/no"))))
+                .map(|c| {
+                    Channel::parse(c).ok_or_else(|| {
+                        err(
+                            index,
+                            10,
+                            format!("'{c}' is not a channel (email, sms, whatsapp) or yes/no"),
+                        )
+                    })
+                })
                 .collect::<Result<_, _>>()?,
         },
     };
     if let Some(tz) = f[7]
         && tz.trim().parse::<chrono_tz::Tz>().is_err()
     {
-        return Err(err(index, 7, format!("'{}' is not an IANA time zone (e.g. Europe/Berlin)", tz.trim())));
+        return Err(err(
+            index,
+            7,
+            format!(
+                "'{}' is not an IANA time zone (e.g. Europe/Berlin)",
+                tz.trim()
+            ),
+        ));
     }
     Ok(Customer {
         name: text(f[1]).unwrap_or_else(|| customer_id.clone()),
@@ -210,7 +283,13 @@ mod tests {
     use crate::columns::{ColumnMapping, LEDGER_COLUMNS, LEDGER_REQUIRED};
 
     fn index() -> HeaderIndex {
-        HeaderIndex::resolve(&LEDGER_COLUMNS, &LEDGER_COLUMNS, &LEDGER_REQUIRED, &ColumnMapping::default()).unwrap()
+        HeaderIndex::resolve(
+            &LEDGER_COLUMNS,
+            &LEDGER_COLUMNS,
+            &LEDGER_REQUIRED,
+            &ColumnMapping::default(),
+        )
+        .unwrap()
     }
 
     fn parse(rec: [&str; 10]) -> Result<Invoice, FieldError> {
@@ -220,13 +299,37 @@ mod tests {
 
     #[test]
     fn paid_date_without_paid_amount_means_paid_in_full() {
-        let i = parse(["I1", "C1", "2024-01-01", "2024-01-31", "100.00", "", "", "2024-02-03", "", ""]).unwrap();
+        let i = parse([
+            "I1",
+            "C1",
+            "2024-01-01",
+            "2024-01-31",
+            "100.00",
+            "",
+            "",
+            "2024-02-03",
+            "",
+            "",
+        ])
+        .unwrap();
         assert_eq!(i.paid_amount, 10000);
     }
 
     #[test]
     fn due_before_invoice_date_is_rejected_on_due_date() {
-        let e = parse(["I1", "C1", "2024-02-01", "2024-01-31", "1", "", "", "", "", ""]).unwrap_err();
+        let e = parse([
+            "I1",
+            "C1",
+            "2024-02-01",
+            "2024-01-31",
+            "1",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ])
+        .unwrap_err();
         assert_eq!(e.column, "due_date");
         assert!(e.reason.contains("before invoice date"));
     }
@@ -234,13 +337,111 @@ mod tests {
     #[test]
     fn each_bad_field_names_its_column() {
         let cases: [([&str; 10], &str); 7] = [
-            (["", "C1", "2024-01-01", "2024-01-31", "1", "", "", "", "", ""], "invoice_id"),
-            (["I", "C1", "2024-01-xx", "2024-01-31", "1", "", "", "", "", ""], "invoice_date"),
-            (["I", "C1", "2024-01-01", "2024-01-31", "ten", "", "", "", "", ""], "amount"),
-            (["I", "C1", "2024-01-01", "2024-01-31", "1.234", "", "", "", "", ""], "amount"),
-            (["I", "C1", "2024-01-01", "2024-01-31", "1", "EURO", "", "", "", ""], "currency"),
-            (["I", "C1", "2024-01-01", "2024-01-31", "1", "", "", "", "perhaps", ""], "disputed"),
-            (["I", "C1", "2024-01-01", "2024-01-31", "1", "", "2", "", "", ""], "paid_amount"),
+            (
+                [
+                    "",
+                    "C1",
+                    "2024-01-01",
+                    "2024-01-31",
+                    "1",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                "invoice_id",
+            ),
+            (
+                [
+                    "I",
+                    "C1",
+                    "2024-01-xx",
+                    "2024-01-31",
+                    "1",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                "invoice_date",
+            ),
+            (
+                [
+                    "I",
+                    "C1",
+                    "2024-01-01",
+                    "2024-01-31",
+                    "ten",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                "amount",
+            ),
+            (
+                [
+                    "I",
+                    "C1",
+                    "2024-01-01",
+                    "2024-01-31",
+                    "1.234",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                "amount",
+            ),
+            (
+                [
+                    "I",
+                    "C1",
+                    "2024-01-01",
+                    "2024-01-31",
+                    "1",
+                    "EURO",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+                "currency",
+            ),
+            (
+                [
+                    "I",
+                    "C1",
+                    "2024-01-01",
+                    "2024-01-31",
+                    "1",
+                    "",
+                    "",
+                    "",
+                    "perhaps",
+                    "",
+                ],
+                "disputed",
+            ),
+            (
+                [
+                    "I",
+                    "C1",
+                    "2024-01-01",
+                    "2024-01-31",
+                    "1",
+                    "",
+                    "2",
+                    "",
+                    "",
+                    "",
+                ],
+                "paid_amount",
+            ),
         ];
         for (rec, col) in cases {
             assert_eq!(parse(rec).unwrap_err().column, col, "{rec:?}");
