@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use arflow_app::portal::Holds;
 use arflow_app::store::LedgerStore;
 use arflow_domain::ledger::{Customer, Invoice};
 use arflow_domain::sent::SentRecord;
@@ -54,6 +55,8 @@ impl PlanFormat {
 pub fn run(args: Args) -> Result<ExitCode> {
     let strategy = load_strategy(args.strategy.as_deref())?;
     let (invoices, customers) = load_book(&args.source, args.as_of)?;
+    // Portal holds (issue 6): open disputes and promises to pay in the store.
+    let invoices = load_holds(&args.source)?.apply(invoices, args.as_of);
     let sent = load_sent(&args.source, None)?;
     let actions = plan(&PlanInput {
         as_of: args.as_of,
@@ -134,6 +137,22 @@ pub fn load_sent(src: &LedgerArgs, before: Option<NaiveDate>) -> Result<Vec<Sent
         sent.retain(|r| r.sent_on < day);
     }
     Ok(sent)
+}
+
+/// The portal's disputes and promises to pay from the store; none for a
+/// ledger file.
+pub fn load_holds(src: &LedgerArgs) -> Result<Holds> {
+    let Some(db) = &src.db else {
+        return Ok(Holds::default());
+    };
+    let store = crate::store::open_existing(db)?;
+    Holds::load(&store, &src.tenant).with_context(|| {
+        format!(
+            "reading disputes and promises of tenant '{}' from {}",
+            src.tenant,
+            db.display()
+        )
+    })
 }
 
 /// Who an action goes to: a role, or the channel and addresses.

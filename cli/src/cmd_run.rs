@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use arflow_app::dispatch::{DaySummary, run_day};
+use arflow_app::dispatch::{DaySummary, run_day_with_holds};
+use arflow_app::portal::Holds;
 use arflow_app::templates::{default_templates, load_template_dir};
 use arflow_domain::strategy::{Strategy, default_strategy};
 use arflow_domain::template::TemplateSet;
@@ -43,13 +44,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let templates = load_templates(args.templates.as_deref(), &strategy)?;
     let mut store = open_existing(&args.db)?;
     let mut outbox = Outbox::new(&args.outbox);
-    let summary = run_day(
+    // Portal holds (issue 6): open disputes and promises to pay pause dunning.
+    let holds = Holds::load(&store, &args.tenant)
+        .with_context(|| format!("reading disputes and promises from {}", args.db.display()))?;
+    let summary = run_day_with_holds(
         &mut store,
         &args.tenant,
         args.as_of,
         &strategy,
         &templates,
         &mut outbox,
+        &holds,
     )
     .with_context(|| format!("running tenant '{}' for {}", args.tenant, args.as_of))?;
     print_summary(&args, &summary);

@@ -6,6 +6,7 @@ mod csv_chunks;
 pub mod dispatch;
 pub mod idset;
 pub mod ingest;
+pub mod portal;
 pub mod reader;
 pub mod store;
 pub mod templates;

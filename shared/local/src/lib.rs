@@ -5,6 +5,7 @@
 mod codec;
 pub mod digest;
 pub mod outbox;
+mod portal_sqlite;
 mod schema;
 mod sqlite;
 

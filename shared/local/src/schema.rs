@@ -101,6 +101,69 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, object_key, digest)
     ) WITHOUT ROWID, STRICT;
     ",
+    // 2: the customer portal and AR team API (shared/app portal): disputes
+    // and promises (JSON bodies beside their keys), used magic links,
+    // sessions and API keys (hashes only), contact preferences, audit log.
+    "
+    CREATE TABLE disputes (
+        tenant     TEXT    NOT NULL,
+        dispute_id TEXT    NOT NULL,
+        state      TEXT    NOT NULL,
+        opened_at  INTEGER NOT NULL,
+        body       TEXT    NOT NULL,
+        PRIMARY KEY (tenant, dispute_id)
+    ) STRICT;
+
+    CREATE TABLE promises (
+        tenant     TEXT    NOT NULL,
+        promise_id TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        body       TEXT    NOT NULL,
+        PRIMARY KEY (tenant, promise_id)
+    ) STRICT;
+
+    CREATE TABLE used_tokens (
+        tenant  TEXT    NOT NULL,
+        nonce   TEXT    NOT NULL,
+        used_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, nonce)
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE sessions (
+        id_hash     TEXT    NOT NULL PRIMARY KEY,
+        tenant      TEXT    NOT NULL,
+        customer_id TEXT    NOT NULL,
+        csrf        TEXT    NOT NULL,
+        expires_at  INTEGER NOT NULL
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE api_keys (
+        key_hash   TEXT    NOT NULL PRIMARY KEY,
+        tenant     TEXT    NOT NULL,
+        name       TEXT    NOT NULL,
+        scopes     TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (tenant, name)
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE contact_prefs (
+        tenant      TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        PRIMARY KEY (tenant, customer_id)
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE audit_log (
+        tenant TEXT    NOT NULL,
+        seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     INTEGER NOT NULL,
+        actor  TEXT    NOT NULL,
+        action TEXT    NOT NULL,
+        target TEXT    NOT NULL,
+        detail TEXT    NOT NULL
+    ) STRICT;
+    CREATE INDEX audit_log_by_tenant ON audit_log (tenant, seq);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -14,9 +14,9 @@ use crate::schema::{self, MigrateError};
 
 /// The ledger store in SQLite.
 pub struct SqliteStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
     /// The file (or `:memory:`), for error messages.
-    name: String,
+    pub(crate) name: String,
 }
 
 /// How many rows a tenant has in each table (for diagnostics and tests).

@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 pub use message::{EmailMessage, SendError, Sender, TextMessage};
 pub use prepare::{PrepareError, Prepared, Renderer};
 
+use crate::portal::Holds;
 use crate::store::{LedgerStore, StoreError};
 
 /// What a day's run did.
@@ -87,8 +88,33 @@ pub fn run_day(
     templates: &TemplateSet,
     sender: &mut dyn Sender,
 ) -> Result<DaySummary, RunError> {
+    run_day_with_holds(
+        store,
+        tenant,
+        as_of,
+        strategy,
+        templates,
+        sender,
+        &Holds::default(),
+    )
+}
+
+/// [`run_day`] with the portal's holds (issue 6): invoices with an active
+/// dispute are planned as disputed, those under a promise to pay are left
+/// out until its date plus grace.
+pub fn run_day_with_holds(
+    store: &mut dyn LedgerStore,
+    tenant: &str,
+    as_of: NaiveDate,
+    strategy: &Strategy,
+    templates: &TemplateSet,
+    sender: &mut dyn Sender,
+    holds: &Holds,
+) -> Result<DaySummary, RunError> {
     let mut invoices = Vec::new();
     store.invoices_as_of(tenant, as_of, &mut |i| invoices.push(i))?;
+    // Portal holds (disputes, promises to pay): see `crate::portal::holds`.
+    let invoices = holds.apply(invoices, as_of);
     let customers: HashMap<String, Customer> = store
         .customers(tenant)?
         .into_iter()

@@ -1,0 +1,119 @@
+//! arflow's HTTP router: the customer portal (server-rendered HTML) and the
+//! AR team API (JSON), one axum `Router` generic over the store and sender
+//! ports, served locally by `arflow serve` (and, later, by lambda_http).
+//!
+//! Not here: business rules (shared/app, shared/domain) or I/O adapters
+//! (shared/local, shared/aws).
+
+mod api;
+mod auth;
+mod html;
+mod pages;
+mod rate;
+
+use std::sync::{Arc, Mutex};
+
+use arflow_app::dispatch::Sender;
+use arflow_app::portal::PortalStore;
+use arflow_app::store::LedgerStore;
+use arflow_domain::strategy::Strategy;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use html::escape;
+
+/// Everything a store behind the router must be.
+pub trait WebStore: LedgerStore + PortalStore + Send + 'static {}
+impl<T: LedgerStore + PortalStore + Send + 'static> WebStore for T {}
+
+/// Seconds since the Unix epoch; injected so tests can move time.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    })
+}
+
+/// How the router is set up.
+pub struct Config {
+    /// The tenant whose customers sign in to the portal.
+    pub tenant: String,
+    /// Signs magic links and CSRF tokens. Never logged.
+    pub secret: Vec<u8>,
+    /// Where the portal is reached, for links in e-mails ("http://127.0.0.1:8080").
+    pub base_url: String,
+    /// The From of sign-in e-mails.
+    pub from: String,
+    /// Plans the API's `/api/actions`.
+    pub strategy: Strategy,
+    /// How long a magic link works, in seconds.
+    pub link_ttl: i64,
+    /// How long a session lasts, in seconds.
+    pub session_ttl: i64,
+    pub clock: Clock,
+}
+
+/// The router's state: the ports behind locks, and the config.
+pub struct Web<S, M> {
+    pub store: Arc<Mutex<S>>,
+    pub sender: Arc<Mutex<M>>,
+    pub config: Arc<Config>,
+    limiter: Arc<rate::Limiter>,
+}
+
+impl<S, M> Clone for Web<S, M> {
+    fn clone(&self) -> Self {
+        Web {
+            store: self.store.clone(),
+            sender: self.sender.clone(),
+            config: self.config.clone(),
+            limiter: self.limiter.clone(),
+        }
+    }
+}
+
+impl<S: WebStore, M: Sender + Send + 'static> Web<S, M> {
+    pub fn new(store: S, sender: M, config: Config) -> Self {
+        Web {
+            store: Arc::new(Mutex::new(store)),
+            sender: Arc::new(Mutex::new(sender)),
+            config: Arc::new(config),
+            limiter: Arc::new(rate::Limiter::new(5, 15 * 60)),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        (self.config.clock)()
+    }
+
+    /// The store, even if a panicking handler poisoned the lock.
+    fn store(&self) -> std::sync::MutexGuard<'_, S> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The portal and the API in one router.
+pub fn router<S: WebStore, M: Sender + Send + 'static>(state: Web<S, M>) -> Router {
+    Router::new()
+        .route("/", get(auth::sign_in_page::<S, M>))
+        .route("/sign-in", post(auth::sign_in::<S, M>))
+        .route("/auth/{token}", get(auth::redeem::<S, M>))
+        .route("/sign-out", post(auth::sign_out::<S, M>))
+        .route("/invoices", get(pages::invoices::<S, M>))
+        .route("/invoices/{id}", get(pages::invoice::<S, M>))
+        .route("/invoices/{id}/dispute", post(pages::dispute::<S, M>))
+        .route("/invoices/{id}/promise", post(pages::promise::<S, M>))
+        .route("/payments", get(pages::payments::<S, M>))
+        .route("/statement.csv", get(pages::statement_csv::<S, M>))
+        .route(
+            "/preferences",
+            get(pages::preferences::<S, M>).post(pages::save_preferences::<S, M>),
+        )
+        .nest("/api", api::routes::<S, M>())
+        .with_state(state)
+}

@@ -1,0 +1,512 @@
+//! The customer portal's pages: open invoices, an invoice with its dispute
+//! and promise-to-pay forms, payment history, statement CSV, preferences.
+//! A customer only ever reads its own invoices (filtered by the session's
+//! customer id, whatever id the URL names).
+
+// Handlers return early with a finished `Response` as the error; it is moved
+// once, straight out to axum, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+
+use arflow_app::dispatch::Sender;
+use arflow_app::portal::{AuditEntry, ContactPrefs, Dispute, DisputeState, PromiseToPay, Session};
+use arflow_domain::ledger::Invoice;
+use arflow_domain::money::{Currency, Money};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::auth::{csrf_ok, random_hex, session};
+use crate::html::{csrf_field, escape, page, status_page};
+use crate::{Web, WebStore};
+
+/// The UTC day of `now`.
+pub fn today(now: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .date_naive()
+}
+
+fn money(minor: i64, c: Currency) -> String {
+    format!("{} {}", Money::new(minor, c).to_grouped_string(), c.code())
+}
+
+type Page = Result<Response, Response>;
+
+fn signed_in<S: WebStore, M: Sender + Send + 'static>(
+    st: &Web<S, M>,
+    headers: &HeaderMap,
+) -> Result<Session, Response> {
+    session(st, headers).ok_or_else(|| Redirect::to("/").into_response())
+}
+
+fn unavailable() -> Response {
+    status_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Unavailable",
+        "Please try again later.",
+    )
+}
+
+fn own_invoices<S: WebStore, M: Sender + Send + 'static>(
+    st: &Web<S, M>,
+    s: &Session,
+) -> Result<Vec<Invoice>, Response> {
+    let mut out = Vec::new();
+    st.store()
+        .current_invoices(&s.tenant, &mut |i| {
+            if i.customer_id == s.customer_id {
+                out.push(i)
+            }
+        })
+        .map_err(|_| unavailable())?;
+    out.sort_by(|a, b| (a.due_date, &a.invoice_id).cmp(&(b.due_date, &b.invoice_id)));
+    Ok(out)
+}
+
+fn own_invoice<S: WebStore, M: Sender + Send + 'static>(
+    st: &Web<S, M>,
+    s: &Session,
+    id: &str,
+) -> Result<Invoice, Response> {
+    own_invoices(st, s)?
+        .into_iter()
+        .find(|i| i.invoice_id == id)
+        .ok_or_else(|| status_page(StatusCode::NOT_FOUND, "Not found", "No such invoice."))
+}
+
+pub async fn invoices<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    let day = today(st.now());
+    let open: Vec<Invoice> = own_invoices(&st, &s)?
+        .into_iter()
+        .filter(|i| i.is_open_on(day))
+        .collect();
+    let mut totals: BTreeMap<Currency, i64> = BTreeMap::new();
+    let mut rows = String::new();
+    for i in &open {
+        let out = i.outstanding_on(day);
+        *totals.entry(i.currency).or_default() += out;
+        rows.push_str(&format!(
+            "<tr><td><a href=\"/invoices/{id}\">{id}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            i.due_date,
+            i.days_past_due(day).max(0),
+            escape(&money(out, i.currency)),
+            id = escape(&i.invoice_id)
+        ));
+    }
+    let totals: String = totals
+        .iter()
+        .map(|(c, t)| format!("<li>{}</li>", escape(&money(*t, *c))))
+        .collect();
+    let body = if open.is_empty() {
+        "<p>You have no open invoices. Thank you!</p>".to_string()
+    } else {
+        format!(
+            "<table><caption>Open invoices on {day}</caption><thead><tr><th scope=\"col\">Invoice</th><th scope=\"col\">Due date</th>\
+             <th scope=\"col\" class=\"num\">Days past due</th><th scope=\"col\" class=\"num\">Outstanding</th></tr></thead>\
+             <tbody>{rows}</tbody></table><h2>Total outstanding</h2><ul>{totals}</ul>"
+        )
+    };
+    Ok(Html(page("Your open invoices", Some(&s.csrf), &body)).into_response())
+}
+
+pub async fn invoice<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    let i = own_invoice(&st, &s, &id)?;
+    let day = today(st.now());
+    let disputes: Vec<Dispute> = st
+        .store()
+        .disputes(&s.tenant)
+        .map_err(|_| unavailable())?
+        .into_iter()
+        .filter(|d| d.customer_id == s.customer_id && d.invoice_id == i.invoice_id)
+        .collect();
+    let listed: String = disputes
+        .iter()
+        .map(|d| {
+            format!(
+                "<li>Dispute {}: {} ({}) — {}</li>",
+                escape(&d.id),
+                escape(&d.reason),
+                escape(&money(d.amount, i.currency)),
+                d.state.as_str()
+            )
+        })
+        .collect();
+    let id = escape(&i.invoice_id);
+    let csrf = csrf_field(&s.csrf);
+    let body = format!(
+        "<dl><dt>Invoice date</dt><dd>{}</dd><dt>Due date</dt><dd>{}</dd><dt>Amount</dt><dd>{}</dd>\
+         <dt>Outstanding</dt><dd>{}</dd><dt>Days past due</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd></dl>\
+         <ul>{listed}</ul>\
+         <h2>Dispute this invoice</h2><form method=\"post\" action=\"/invoices/{id}/dispute\">{csrf}\
+         <label for=\"reason\">Reason</label><select id=\"reason\" name=\"reason\">\
+         <option>Goods or service not received</option><option>Wrong amount</option><option>Damaged or faulty</option><option>Other</option></select>\
+         <label for=\"amount\">Disputed amount ({cur})</label><input id=\"amount\" name=\"amount\" inputmode=\"decimal\" required>\
+         <label for=\"message\">Message</label><textarea id=\"message\" name=\"message\" rows=\"4\"></textarea>\
+         <button type=\"submit\">File dispute</button></form>\
+         <h2>Promise to pay</h2><form method=\"post\" action=\"/invoices/{id}/promise\">{csrf}\
+         <label for=\"date\">I will pay on</label><input id=\"date\" name=\"date\" type=\"date\" required>\
+         <label for=\"pamount\">Amount ({cur})</label><input id=\"pamount\" name=\"amount\" inputmode=\"decimal\" required>\
+         <button type=\"submit\">Promise to pay</button></form>",
+        i.invoice_date,
+        i.due_date,
+        escape(&money(i.amount, i.currency)),
+        escape(&money(i.outstanding_on(day), i.currency)),
+        i.days_past_due(day).max(0),
+        i.status.as_str(),
+        cur = i.currency.code(),
+    );
+    Ok(Html(page(
+        &format!("Invoice {}", i.invoice_id),
+        Some(&s.csrf),
+        &body,
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DisputeForm {
+    #[serde(default)]
+    csrf: String,
+    reason: String,
+    amount: String,
+    #[serde(default)]
+    message: String,
+}
+
+fn forbidden() -> Response {
+    status_page(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form has expired; go back, reload the page and try again.",
+    )
+}
+
+fn bad(msg: &str) -> Response {
+    status_page(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Please check the form",
+        msg,
+    )
+}
+
+fn parse_amount(raw: &str, i: &Invoice) -> Result<i64, Response> {
+    match Money::parse(raw.trim(), i.currency) {
+        Ok(m) if m.minor > 0 => Ok(m.minor),
+        _ => Err(bad(&format!(
+            "'{}' is not a positive amount in {}",
+            raw.trim(),
+            i.currency.code()
+        ))),
+    }
+}
+
+fn audit(actor: &str, action: &str, target: String, detail: String, at: i64) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor: actor.to_string(),
+        action: action.to_string(),
+        target,
+        detail,
+    }
+}
+
+pub async fn dispute<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<DisputeForm>,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    if !csrf_ok(&s, &f.csrf) {
+        return Err(forbidden());
+    }
+    let i = own_invoice(&st, &s, &id)?;
+    let amount = parse_amount(&f.amount, &i)?;
+    if f.reason.trim().is_empty() || f.reason.len() > 200 || f.message.len() > 4000 {
+        return Err(bad(
+            "Give a reason (up to 200 characters) and a message up to 4,000.",
+        ));
+    }
+    let now = st.now();
+    let d = Dispute {
+        id: format!("D-{}", random_hex(6)),
+        customer_id: s.customer_id.clone(),
+        invoice_id: i.invoice_id.clone(),
+        reason: f.reason.trim().to_string(),
+        amount,
+        message: f.message.trim().to_string(),
+        state: DisputeState::Open,
+        owner: None,
+        notes: vec![],
+        opened_at: now,
+        updated_at: now,
+    };
+    {
+        let mut store = st.store();
+        store
+            .insert_dispute(&s.tenant, &d)
+            .map_err(|_| unavailable())?;
+        let _ = store.append_audit(
+            &s.tenant,
+            &audit(
+                &format!("customer:{}", s.customer_id),
+                "dispute.open",
+                format!("dispute:{}", d.id),
+                format!("invoice {} amount {}", d.invoice_id, d.amount),
+                now,
+            ),
+        );
+    }
+    let body = format!(
+        "<p class=\"note\">Dispute {} is filed. We have paused reminders for invoice {} while we look into it.</p><p><a href=\"/invoices\">Back to your invoices</a></p>",
+        escape(&d.id),
+        escape(&d.invoice_id)
+    );
+    Ok((
+        StatusCode::CREATED,
+        Html(page("Dispute filed", Some(&s.csrf), &body)),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PromiseForm {
+    #[serde(default)]
+    csrf: String,
+    date: String,
+    amount: String,
+}
+
+/// Grace days after a promised date before the promise counts as broken.
+const PROMISE_GRACE_DAYS: u32 = 3;
+
+pub async fn promise<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<PromiseForm>,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    if !csrf_ok(&s, &f.csrf) {
+        return Err(forbidden());
+    }
+    let i = own_invoice(&st, &s, &id)?;
+    let amount = parse_amount(&f.amount, &i)?;
+    let now = st.now();
+    let day = today(now);
+    let date = arflow_domain::date::parse_date(f.date.trim(), None)
+        .map_err(|_| bad("Give the date as YYYY-MM-DD."))?;
+    if date < day || (date - day).num_days() > 90 {
+        return Err(bad("The date must be between today and 90 days from now."));
+    }
+    let p = PromiseToPay {
+        id: format!("P-{}", random_hex(6)),
+        customer_id: s.customer_id.clone(),
+        invoice_id: i.invoice_id.clone(),
+        promised_date: date,
+        amount,
+        grace_days: PROMISE_GRACE_DAYS,
+        reference: None,
+        created_at: now,
+    };
+    {
+        let mut store = st.store();
+        store
+            .insert_promise(&s.tenant, &p)
+            .map_err(|_| unavailable())?;
+        let _ = store.append_audit(
+            &s.tenant,
+            &audit(
+                &format!("customer:{}", s.customer_id),
+                "promise.create",
+                format!("promise:{}", p.id),
+                format!(
+                    "invoice {} on {} amount {}",
+                    p.invoice_id, p.promised_date, p.amount
+                ),
+                now,
+            ),
+        );
+    }
+    let body = format!(
+        "<p class=\"note\">Thank you. We noted your promise to pay invoice {} on {}; reminders pause until then.</p><p><a href=\"/invoices\">Back to your invoices</a></p>",
+        escape(&p.invoice_id),
+        p.promised_date
+    );
+    Ok((
+        StatusCode::CREATED,
+        Html(page("Promise noted", Some(&s.csrf), &body)),
+    )
+        .into_response())
+}
+
+pub async fn payments<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    let rows: String = own_invoices(&st, &s)?
+        .iter()
+        .filter_map(|i| i.paid_date.map(|d| (d, i)))
+        .map(|(d, i)| {
+            format!(
+                "<tr><td>{d}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                escape(&i.invoice_id),
+                escape(&money(i.paid_amount, i.currency))
+            )
+        })
+        .collect();
+    let body = if rows.is_empty() {
+        "<p>No payments recorded yet.</p>".to_string()
+    } else {
+        format!(
+            "<table><thead><tr><th scope=\"col\">Paid on</th><th scope=\"col\">Invoice</th><th scope=\"col\" class=\"num\">Amount</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    };
+    Ok(Html(page("Payment history", Some(&s.csrf), &body)).into_response())
+}
+
+/// A CSV field, quoted when needed; a leading formula character is
+/// defused so spreadsheets do not run it.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+pub async fn statement_csv<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    let day = today(st.now());
+    let mut out = String::from(
+        "invoice_id,invoice_date,due_date,currency,amount,outstanding,days_past_due\n",
+    );
+    for i in own_invoices(&st, &s)?.iter().filter(|i| i.is_open_on(day)) {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            csv_field(&i.invoice_id),
+            i.invoice_date,
+            i.due_date,
+            i.currency.code(),
+            Money::new(i.amount, i.currency).to_decimal_string(),
+            Money::new(i.outstanding_on(day), i.currency).to_decimal_string(),
+            i.days_past_due(day).max(0)
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"statement-{day}.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+pub async fn preferences<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    let p = st
+        .store()
+        .contact_prefs(&s.tenant, &s.customer_id)
+        .map_err(|_| unavailable())?
+        .unwrap_or(ContactPrefs {
+            channel: "email".into(),
+            language: None,
+            sms_opt_out: false,
+        });
+    let sel = |v: &str| if p.channel == v { " selected" } else { "" };
+    let body = format!(
+        "<form method=\"post\" action=\"/preferences\">{}\
+         <label for=\"channel\">Reach me by</label><select id=\"channel\" name=\"channel\">\
+         <option value=\"email\"{}>E-mail</option><option value=\"sms\"{}>SMS</option></select>\
+         <label for=\"language\">Language</label><input id=\"language\" name=\"language\" value=\"{}\" maxlength=\"10\">\
+         <label><input type=\"checkbox\" name=\"sms_opt_out\" value=\"on\"{}> No text messages (SMS)</label>\
+         <button type=\"submit\">Save</button></form>",
+        csrf_field(&s.csrf),
+        sel("email"),
+        sel("sms"),
+        escape(p.language.as_deref().unwrap_or("")),
+        if p.sms_opt_out { " checked" } else { "" }
+    );
+    Ok(Html(page("Contact preferences", Some(&s.csrf), &body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PrefsForm {
+    #[serde(default)]
+    csrf: String,
+    channel: String,
+    #[serde(default)]
+    language: String,
+    sms_opt_out: Option<String>,
+}
+
+pub async fn save_preferences<S: WebStore, M: Sender + Send + 'static>(
+    State(st): State<Web<S, M>>,
+    headers: HeaderMap,
+    Form(f): Form<PrefsForm>,
+) -> Page {
+    let s = signed_in(&st, &headers)?;
+    if !csrf_ok(&s, &f.csrf) {
+        return Err(forbidden());
+    }
+    if !matches!(f.channel.as_str(), "email" | "sms") {
+        return Err(bad("Choose e-mail or SMS."));
+    }
+    let lang = f.language.trim();
+    if lang.len() > 10 || !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(bad("Give a language tag such as en or de-CH."));
+    }
+    let prefs = ContactPrefs {
+        channel: f.channel,
+        language: (!lang.is_empty()).then(|| lang.to_string()),
+        sms_opt_out: f.sms_opt_out.is_some(),
+    };
+    let now = st.now();
+    {
+        let mut store = st.store();
+        store
+            .set_contact_prefs(&s.tenant, &s.customer_id, &prefs)
+            .map_err(|_| unavailable())?;
+        let _ = store.append_audit(
+            &s.tenant,
+            &audit(
+                &format!("customer:{}", s.customer_id),
+                "preferences.update",
+                format!("customer:{}", s.customer_id),
+                serde_json::to_string(&prefs).unwrap_or_default(),
+                now,
+            ),
+        );
+    }
+    Ok(Redirect::to("/preferences").into_response())
+}
