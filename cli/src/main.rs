@@ -12,8 +12,10 @@ mod cmd_ingest;
 mod cmd_kpis;
 mod cmd_plan;
 mod cmd_run;
+mod cmd_serve;
 mod cmd_simulate;
 mod cmd_strategy;
+mod cmd_tenant;
 mod output;
 mod source;
 mod store;
@@ -44,8 +46,12 @@ enum Command {
     Plan(cmd_plan::Args),
     /// Backtest a strategy: the calendar of every action over a date range, with a summary.
     Simulate(cmd_simulate::Args),
+    /// Serve the customer portal and the AR team API on the local store (or create an API key).
+    Serve(cmd_serve::Args),
     /// Show, lint or describe (JSON Schema) collection strategy files.
     Strategy(cmd_strategy::Args),
+    /// Tenants on AWS: store a tenant's config and create or update its daily schedule.
+    Tenant(cmd_tenant::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -75,6 +81,8 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Plan(a) => cmd_plan::run(a),
         Command::Simulate(a) => cmd_simulate::run(a),
         Command::Strategy(a) => cmd_strategy::run(a),
+        Command::Serve(a) => cmd_serve::run(a),
+        Command::Tenant(a) => cmd_tenant::run(a),
     }
 }
 

@@ -1,0 +1,200 @@
+//! The daily run of one tenant: plan the day with the shared planner and put
+//! every action on the dispatch queue (SendMessageBatch, ten a call). The
+//! scheduler's execution id is the idempotency key: a finished run is not
+//! repeated, an unfinished one is run again (the planner's action ids are
+//! deterministic and dispatch claims each id once, so a repeat adds nothing).
+//!
+//! Fan-out: a tenant configured with `fan_out` gets one `PlanShard` message
+//! per planning shard (64) instead; dispatch plans each shard from the
+//! by-customer index and enqueues its actions, so a tenant with millions of
+//! invoices is many small invocations, never one long one.
+
+use std::collections::HashMap;
+
+use arflow_app::store::{LedgerStore, StoreError};
+use arflow_domain::ledger::{Customer, Invoice};
+use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::{Action, PlanInput, Strategy, plan};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::DynamoStore;
+use crate::dynamo::RunState;
+use crate::dynamo::keys::PLAN_SHARDS;
+use crate::queue::{Queue, QueueError};
+use crate::tenant::{ConfigError, TenantConfig};
+use crate::wire::{ActionWire, QueueMessage};
+
+/// The scheduler's input (`events/scheduler.json`); `<aws.scheduler.…>`
+/// placeholders are filled in by EventBridge Scheduler.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyEvent {
+    pub tenant: String,
+    #[serde(default)]
+    pub execution_id: Option<String>,
+    #[serde(default)]
+    pub scheduled_time: Option<DateTime<Utc>>,
+    /// Plan this day instead of the scheduled one (replays, backfills).
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// What a daily run did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DailyOutcome {
+    pub tenant: String,
+    pub as_of: NaiveDate,
+    pub execution_id: String,
+    /// The run had finished before; nothing was enqueued.
+    pub skipped: bool,
+    pub fanned_out: bool,
+    pub actions: usize,
+    pub messages: usize,
+    pub batch_calls: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DailyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("tenant '{0}' has no configuration (run `arflow tenant create`)")]
+    UnknownTenant(String),
+}
+
+/// Runs the tenant's day. `now` stands in when the event has no time.
+pub async fn run_daily(
+    store: &DynamoStore,
+    queue: &Queue,
+    event: &DailyEvent,
+    now: DateTime<Utc>,
+) -> Result<DailyOutcome, DailyError> {
+    let config = tenant_config(store, &event.tenant).await?;
+    let zone = config.zone()?;
+    let as_of = event.as_of.unwrap_or_else(|| {
+        event
+            .scheduled_time
+            .unwrap_or(now)
+            .with_timezone(&zone)
+            .date_naive()
+    });
+    let execution_id = event
+        .execution_id
+        .clone()
+        .unwrap_or_else(|| format!("{}:{as_of}", config.tenant));
+    let mut outcome = DailyOutcome {
+        tenant: config.tenant.clone(),
+        as_of,
+        execution_id: execution_id.clone(),
+        skipped: false,
+        fanned_out: config.fan_out,
+        actions: 0,
+        messages: 0,
+        batch_calls: 0,
+    };
+    if store
+        .begin_run(&config.tenant, &execution_id, as_of)
+        .await?
+        == RunState::Done
+    {
+        outcome.skipped = true;
+        return Ok(outcome);
+    }
+    let messages: Vec<QueueMessage> = if config.fan_out {
+        (0..PLAN_SHARDS)
+            .map(|shard| QueueMessage::PlanShard {
+                tenant: config.tenant.clone(),
+                execution_id: execution_id.clone(),
+                as_of,
+                shard,
+            })
+            .collect()
+    } else {
+        let strategy = config.strategy()?;
+        let tenant = config.tenant.clone();
+        let reader = store.clone();
+        let actions = plan_from_store(&reader, &tenant, as_of, &strategy)?;
+        outcome.actions = actions.len();
+        action_messages(&tenant, &execution_id, &actions)
+    };
+    outcome.messages = messages.len();
+    outcome.batch_calls = queue.send_all(&messages).await?;
+    store
+        .finish_run(&config.tenant, &execution_id, as_of, messages.len())
+        .await?;
+    Ok(outcome)
+}
+
+/// Plans one planning shard and enqueues its actions; the number enqueued.
+pub async fn plan_shard(
+    store: &DynamoStore,
+    queue: &Queue,
+    tenant: &str,
+    execution_id: &str,
+    as_of: NaiveDate,
+    shard: u32,
+) -> Result<usize, DailyError> {
+    let config = tenant_config(store, tenant).await?;
+    let strategy = config.strategy()?;
+    let invoices = store.plan_shard_invoices(tenant, shard).await?;
+    let (customers, sent) = store.plan_shard_memory(tenant, shard).await?;
+    let actions = plan_day(&invoices, customers, &sent, &strategy, as_of);
+    let messages = action_messages(tenant, execution_id, &actions);
+    queue.send_all(&messages).await?;
+    Ok(messages.len())
+}
+
+async fn tenant_config(store: &DynamoStore, tenant: &str) -> Result<TenantConfig, DailyError> {
+    store
+        .tenant_config(tenant)
+        .await?
+        .ok_or_else(|| DailyError::UnknownTenant(tenant.to_string()))
+}
+
+/// The day's actions from the whole ledger as it stood on `as_of`.
+pub fn plan_from_store(
+    store: &dyn LedgerStore,
+    tenant: &str,
+    as_of: NaiveDate,
+    strategy: &Strategy,
+) -> Result<Vec<Action>, StoreError> {
+    let mut invoices = Vec::new();
+    store.invoices_as_of(tenant, as_of, &mut |i| invoices.push(i))?;
+    let customers = store.customers(tenant)?;
+    let sent = store.sent_log(tenant)?;
+    Ok(plan_day(&invoices, customers, &sent, strategy, as_of))
+}
+
+fn plan_day(
+    invoices: &[Invoice],
+    customers: Vec<Customer>,
+    sent: &[SentRecord],
+    strategy: &Strategy,
+    as_of: NaiveDate,
+) -> Vec<Action> {
+    let customers: HashMap<String, Customer> = customers
+        .into_iter()
+        .map(|c| (c.customer_id.clone(), c))
+        .collect();
+    plan(&PlanInput {
+        as_of,
+        invoices,
+        customers: &customers,
+        strategy,
+        sent,
+    })
+}
+
+fn action_messages(tenant: &str, execution_id: &str, actions: &[Action]) -> Vec<QueueMessage> {
+    actions
+        .iter()
+        .map(|a| QueueMessage::Action {
+            tenant: tenant.to_string(),
+            execution_id: execution_id.to_string(),
+            action: Box::new(ActionWire::from(a)),
+        })
+        .collect()
+}

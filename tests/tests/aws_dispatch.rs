@@ -1,0 +1,397 @@
+//! Daily and dispatch end to end on the emulator: a scheduler event plans
+//! the day onto SQS, a dispatch batch sends exactly the expected e-mails
+//! through SES (read back from moto's data.json); repeated runs and
+//! redelivered messages send nothing twice; one bad recipient fails alone;
+//! a bounced address is suppressed and becomes a task.
+
+mod aws_support;
+
+use arflow_app::store::{ChangeKind, InvoiceChange, LedgerStore};
+use arflow_aws::daily::DailyEvent;
+use arflow_aws::outbound::Outbound;
+use arflow_aws::queue::Queue;
+use arflow_aws::tenant::TenantConfig;
+use arflow_aws::wire::QueueMessage;
+use arflow_domain::ledger::{Customer, Invoice, InvoiceStatus};
+use arflow_domain::money::Currency;
+use arflow_fn_daily::DailyFunction;
+use arflow_fn_dispatch::DispatchFunction;
+use aws_lambda_events::event::sqs::SqsEvent;
+use aws_support::{Aws, SentMail, event, sent_mail, unique};
+
+struct World {
+    aws: Aws,
+    domain: String,
+    queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+    daily: DailyFunction,
+    dispatch: DispatchFunction,
+}
+
+fn invoice(id: &str, customer: &str, issued: &str, due: &str, amount: i64) -> Invoice {
+    Invoice {
+        invoice_id: id.into(),
+        customer_id: customer.into(),
+        invoice_date: issued.parse().expect("date"),
+        due_date: due.parse().expect("date"),
+        amount,
+        currency: Currency::USD,
+        paid_amount: 0,
+        paid_date: None,
+        disputed: false,
+        status: InvoiceStatus::Open,
+    }
+}
+
+fn customer(id: &str, email: &str) -> Customer {
+    Customer {
+        customer_id: id.into(),
+        name: format!("{id} Corp"),
+        emails: vec![email.into()],
+        ..Customer::default()
+    }
+}
+
+async fn world(customers: &[Customer], invoices: &[Invoice]) -> World {
+    let aws = Aws::fresh("dispatch").await;
+    let domain = format!("{}.example", unique("acme").to_ascii_lowercase());
+    let ses = aws_sdk_sesv2::Client::new(&aws.config);
+    ses.create_email_identity()
+        .email_identity(&domain)
+        .send()
+        .await
+        .expect("SES identity");
+    let sqs = aws_sdk_sqs::Client::new(&aws.config);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(unique("dispatch"))
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("queue url");
+    let config = TenantConfig::new(
+        "acme",
+        &format!("Acme AR <ar@{domain}>"),
+        "America/New_York",
+        9,
+    );
+    let mut store = aws.store();
+    store
+        .put_tenant_config(&config)
+        .await
+        .expect("tenant config");
+    let changes: Vec<InvoiceChange> = invoices
+        .iter()
+        .map(|i| InvoiceChange {
+            kind: ChangeKind::New,
+            effective: None,
+            invoice: i.clone(),
+        })
+        .collect();
+    store
+        .apply_changes("acme", &changes, customers)
+        .expect("ledger");
+    let queue = Queue::new(sqs.clone(), queue_url.clone());
+    let outbound = Outbound::new(ses, aws_sdk_sns::Client::new(&aws.config), None, None);
+    World {
+        daily: DailyFunction::new(aws.store(), queue.clone()),
+        dispatch: DispatchFunction::new(aws.store(), outbound, queue),
+        aws,
+        domain,
+        queue_url,
+        sqs,
+    }
+}
+
+impl World {
+    async fn run_daily(
+        &self,
+        execution_id: &str,
+        as_of: Option<&str>,
+    ) -> arflow_aws::daily::DailyOutcome {
+        let mut v = event("scheduler.json");
+        v["execution_id"] = execution_id.into();
+        if let Some(d) = as_of {
+            v["as_of"] = d.into();
+        }
+        let e: DailyEvent = serde_json::from_value(v).expect("scheduler event");
+        self.daily.handle(e).await.expect("daily")
+    }
+
+    /// Every message on the queue, as an SQS Lambda event (bodies in order).
+    async fn drain(&self) -> SqsEvent {
+        let mut records = Vec::new();
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(300)
+                .send()
+                .await
+                .expect("receive");
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                break;
+            }
+            for m in messages {
+                records.push((m.message_id.unwrap_or_default(), m.body.unwrap_or_default()));
+            }
+        }
+        sqs_event(&records)
+    }
+
+    fn mail(&self) -> Vec<SentMail> {
+        sent_mail(&self.domain)
+    }
+}
+
+/// `events/sqs_batch.json` with its record repeated for each (id, body).
+fn sqs_event(records: &[(String, String)]) -> SqsEvent {
+    let mut v = event("sqs_batch.json");
+    let template = v["Records"][0].clone();
+    v["Records"] = records
+        .iter()
+        .map(|(id, body)| {
+            let mut r = template.clone();
+            r["messageId"] = id.as_str().into();
+            r["body"] = body.as_str().into();
+            r
+        })
+        .collect();
+    serde_json::from_value(v).expect("SQS event")
+}
+
+fn failures(r: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
+    r.batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+/// (recipients, invoice ids) of every e-mail action in the event.
+fn email_actions(e: &SqsEvent) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let mut out = Vec::new();
+    for r in &e.records {
+        let msg: QueueMessage =
+            serde_json::from_str(r.body.as_deref().unwrap_or("")).expect("queue message");
+        if let QueueMessage::Action { action, .. } = msg
+            && action.kind == "email"
+        {
+            out.push((
+                r.message_id.clone().unwrap_or_default(),
+                action.recipients.unwrap_or_default(),
+                action.invoice_ids,
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_day_is_planned_to_sqs_and_each_email_is_sent_exactly_once() {
+    let w = world(
+        &[
+            customer("C1", "ap@c1.example"),
+            customer("C2", "ap@c2.example"),
+        ],
+        &[
+            invoice("INV-1", "C1", "2024-01-02", "2024-02-01", 120_000),
+            invoice("INV-2", "C2", "2024-01-09", "2024-02-08", 8_050),
+        ],
+    )
+    .await;
+    let first = w.run_daily("exec-1", None).await;
+    assert_eq!(
+        first.as_of.to_string(),
+        "2024-02-01",
+        "scheduled 14:00 UTC is Feb 1 in New York"
+    );
+    assert!(first.messages > 0, "{first:?}");
+    let batch = w.drain().await;
+    assert_eq!(
+        batch.records.len(),
+        first.messages,
+        "SQS holds the planned actions"
+    );
+    let emails = email_actions(&batch);
+    assert!(emails.len() >= 2, "a reminder to each customer: {emails:?}");
+
+    let response = w.dispatch.handle(batch.clone()).await.expect("dispatch");
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let mail = w.mail();
+    assert_eq!(
+        mail.len(),
+        emails.len(),
+        "one e-mail per e-mail action: {mail:#?}"
+    );
+    for (_, to, invoices) in &emails {
+        let m = mail
+            .iter()
+            .find(|m| &m.to == to)
+            .unwrap_or_else(|| panic!("no mail to {to:?}: {mail:#?}"));
+        assert!(m.source.contains("Acme AR"), "{}", m.source);
+        for inv in invoices {
+            assert!(
+                m.body.contains(inv.as_str()),
+                "the body of the mail to {to:?} names {inv}: {}",
+                m.body
+            );
+        }
+    }
+
+    // The same schedule fired again, a new execution of the same day, and the
+    // same SQS messages redelivered: nothing more is sent.
+    assert!(w.run_daily("exec-1", None).await.skipped);
+    let rerun = w.run_daily("exec-2", None).await;
+    assert_eq!(
+        rerun.actions, 0,
+        "every planned action is recorded as sent: {rerun:?}"
+    );
+    let response = w.dispatch.handle(batch).await.expect("redelivery");
+    assert!(failures(&response).is_empty());
+    assert_eq!(
+        w.mail().len(),
+        emails.len(),
+        "still exactly one e-mail per action"
+    );
+    let log = w
+        .dispatch
+        .store()
+        .message_log("acme", "C1")
+        .await
+        .expect("log");
+    assert_eq!(
+        log.len(),
+        1,
+        "the communication log holds the send once: {log:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bad_recipient_fails_alone_and_the_others_are_sent_once() {
+    let w = world(
+        &[
+            customer("C1", "ap@c1.example"),
+            customer("C2", "not-an-address"),
+            customer("C3", "ap@c3.example"),
+        ],
+        &[
+            invoice("INV-1", "C1", "2024-01-02", "2024-02-01", 10_000),
+            invoice("INV-2", "C2", "2024-01-02", "2024-02-01", 20_000),
+            invoice("INV-3", "C3", "2024-01-02", "2024-02-01", 30_000),
+        ],
+    )
+    .await;
+    w.run_daily("exec-1", None).await;
+    let batch = w.drain().await;
+    let emails = email_actions(&batch);
+    let bad: Vec<String> = emails
+        .iter()
+        .filter(|(_, to, _)| to == &["not-an-address"])
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    assert_eq!(bad.len(), 1, "{emails:?}");
+    let response = w.dispatch.handle(batch.clone()).await.expect("dispatch");
+    assert_eq!(failures(&response), bad, "only the bad message is reported");
+    assert_eq!(w.mail().len(), emails.len() - 1);
+
+    // Redelivered (receive count 2): the bad one fails again without a
+    // send (so it reaches the DLQ), the good ones are not sent again.
+    let mut again = batch;
+    for r in &mut again.records {
+        r.attributes
+            .insert("ApproximateReceiveCount".into(), "2".into());
+    }
+    let response = w.dispatch.handle(again).await.expect("redelivery");
+    assert_eq!(failures(&response), bad);
+    assert_eq!(w.mail().len(), emails.len() - 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounced_address_is_suppressed_and_its_next_reminder_becomes_a_task() {
+    let w = world(
+        &[customer("C1", "ap@c1.example")],
+        &[invoice("INV-1", "C1", "2024-01-02", "2024-02-01", 120_000)],
+    )
+    .await;
+    w.run_daily("exec-1", None).await;
+    let batch = w.drain().await;
+    assert!(failures(&w.dispatch.handle(batch).await.expect("dispatch")).is_empty());
+    let first = w.mail();
+    assert_eq!(first.len(), 1);
+
+    // SES reports a permanent bounce for that message (SNS → SQS).
+    let mut envelope = event("ses_bounce_sns.json");
+    let mut ses: serde_json::Value =
+        serde_json::from_str(envelope["Message"].as_str().expect("message")).expect("SES JSON");
+    ses["mail"]["messageId"] = first[0].id.as_str().into();
+    ses["bounce"]["bouncedRecipients"][0]["emailAddress"] = "ap@c1.example".into();
+    envelope["Message"] = ses.to_string().into();
+    let feedback = sqs_event(&[("bounce-1".into(), envelope.to_string())]);
+    assert!(failures(&w.dispatch.handle(feedback).await.expect("feedback")).is_empty());
+    let tasks = w.aws.store().tasks("acme").expect("tasks");
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t.id == "suppressed:ap@c1.example" && t.assignee == "ar_team"),
+        "{tasks:?}"
+    );
+
+    // A week later the firm follow-up is due: not sent, a task instead.
+    let later = w.run_daily("exec-2", Some("2024-02-08")).await;
+    assert!(later.messages > 0, "{later:?}");
+    let batch = w.drain().await;
+    assert!(failures(&w.dispatch.handle(batch).await.expect("dispatch")).is_empty());
+    assert_eq!(
+        w.mail().len(),
+        1,
+        "nothing more was e-mailed to the suppressed address"
+    );
+    let tasks = w.aws.store().tasks("acme").expect("tasks");
+    assert!(
+        tasks.iter().any(|t| t.id.ends_with(":suppressed")),
+        "{tasks:?}"
+    );
+}
+
+/// Measures e-mails per second through dispatch against the emulator (the
+/// figure in BENCHMARKS.md); 200 customers with an invoice due today.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_sends_a_batch_of_reminders_and_reports_its_rate() {
+    let n = 200;
+    let customers: Vec<Customer> = (0..n)
+        .map(|i| customer(&format!("C{i:04}"), &format!("ap@c{i}.example")))
+        .collect();
+    let invoices: Vec<Invoice> = (0..n)
+        .map(|i| {
+            invoice(
+                &format!("INV-{i:04}"),
+                &format!("C{i:04}"),
+                "2024-01-02",
+                "2024-02-01",
+                10_000 + i,
+            )
+        })
+        .collect();
+    let w = world(&customers, &invoices).await;
+    w.run_daily("exec-1", None).await;
+    let all = w.drain().await;
+    let emails = email_actions(&all).len();
+    assert_eq!(emails, n as usize, "one due-today reminder per customer");
+    let t0 = std::time::Instant::now();
+    for chunk in all.records.chunks(10) {
+        let batch = SqsEvent {
+            records: chunk.to_vec(),
+        };
+        assert!(failures(&w.dispatch.handle(batch).await.expect("dispatch")).is_empty());
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    assert_eq!(w.mail().len(), emails);
+    eprintln!(
+        "dispatch: {emails} e-mails in batches of 10 in {secs:.2}s = {:.0} e-mails/s (moto, debug build)",
+        emails as f64 / secs
+    );
+}
