@@ -3,10 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use arflow_domain::aging::{Aging, AgingReport, Buckets, Tally};
+use arflow_domain::aging::{Aging, AgingReport, Buckets};
 use arflow_domain::money::{Currency, format_minor};
 use chrono::NaiveDate;
-use serde_json::{Value, json};
 
 use crate::output::{self, Format, Table, grouped};
 use crate::source::{self, LedgerArgs};
@@ -43,7 +42,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let loaded = source::for_each_invoice(&args.source, args.as_of, &mut |i| aging.add(&i))?;
     let report = aging.finish();
     let text = match output::resolve(args.format) {
-        Format::Json => serde_json::to_string_pretty(&to_json(&report, loaded.rejected))? + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&arflow_app::report::aging_json(&report, loaded.rejected))?
+                + "\n"
+        }
         Format::Csv => to_csv(&report)?,
         Format::Table => to_table(&report, loaded.rejected),
     };
@@ -53,47 +55,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn amount(minor: i64, currency: Currency) -> String {
     format_minor(minor, currency.exponent(), false)
-}
-
-fn tally_json(t: &Tally, currency: Currency) -> Value {
-    json!({"invoices": t.invoices, "amount": amount(t.amount, currency)})
-}
-
-/// The stable JSON shape documented in the README.
-pub fn to_json(report: &AgingReport, rejected: u64) -> Value {
-    let currencies: Vec<Value> = report
-        .currencies
-        .iter()
-        .map(|c| {
-            let buckets: Vec<Value> = report
-                .labels
-                .iter()
-                .zip(&c.buckets)
-                .map(|(label, t)| json!({"label": label, "invoices": t.invoices, "amount": amount(t.amount, c.currency)}))
-                .collect();
-            json!({"currency": c.currency.code(), "buckets": buckets, "total": tally_json(&c.total, c.currency)})
-        })
-        .collect();
-    let mut out =
-        json!({"as_of": report.as_of.to_string(), "currencies": currencies, "rejected": rejected});
-    if let Some(customers) = &report.customers {
-        out["customers"] = customers
-            .iter()
-            .map(|c| {
-                json!({
-                    "customer_id": c.customer_id,
-                    "currency": c.currency.code(),
-                    "invoices": c.total.invoices,
-                    "outstanding": amount(c.total.amount, c.currency),
-                    "oldest_days_past_due": c.oldest_days_past_due,
-                    "buckets": report.labels.iter().zip(&c.buckets)
-                        .map(|(label, t)| json!({"label": label, "invoices": t.invoices, "amount": amount(t.amount, c.currency)}))
-                        .collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-    }
-    out
 }
 
 fn to_csv(report: &AgingReport) -> Result<String> {

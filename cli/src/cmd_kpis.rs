@@ -5,9 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use arflow_domain::kpis::{KpiReport, Kpis};
-use arflow_domain::money::format_minor;
 use chrono::NaiveDate;
-use serde_json::{Value, json};
 
 use crate::output::{self, Format, Table, ratio_text};
 use crate::source::{self, LedgerArgs};
@@ -35,52 +33,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let loaded = source::for_each_invoice(&args.source, args.as_of, &mut |i| kpis.add(&i))?;
     let report = kpis.finish();
     let text = match output::resolve(args.format) {
-        Format::Json => serde_json::to_string_pretty(&to_json(&report, loaded.rejected))? + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&arflow_app::report::kpis_json(&report, loaded.rejected))?
+                + "\n"
+        }
         Format::Csv => to_csv(&report)?,
         Format::Table => to_table(&report),
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// The stable JSON shape documented in the README.
-pub fn to_json(report: &KpiReport, rejected: u64) -> Value {
-    let currencies: Vec<Value> = report
-        .currencies
-        .iter()
-        .map(|c| {
-            let m = |v: i64| format_minor(v, c.currency.exponent(), false);
-            json!({
-                "currency": c.currency.code(),
-                "dso": c.dso,
-                "best_possible_dso": c.best_possible_dso,
-                "add": c.add,
-                "cei": c.cei,
-                "avg_days_late": c.avg_days_late,
-                "past_due_ratio": c.past_due_ratio,
-                "bad_debt_ratio": c.bad_debt_ratio,
-                "open_at_start": m(c.sums.open_start),
-                "open_at_end": m(c.sums.open_end),
-                "current_at_end": m(c.sums.current_end),
-                "invoiced": m(c.sums.invoiced),
-                "written_off": m(c.sums.written_off),
-                "settled_invoices": c.sums.settled_count,
-            })
-        })
-        .collect();
-    let mut out = json!({
-        "as_of": report.as_of.to_string(),
-        "period_days": report.period_days,
-        "currencies": currencies,
-        "rejected": rejected,
-    });
-    if let Some(customers) = &report.customers {
-        out["customers"] = customers
-            .iter()
-            .map(|c| json!({"customer_id": c.customer_id, "settled_invoices": c.settled, "avg_days_late": c.avg_days_late}))
-            .collect();
-    }
-    out
 }
 
 const METRICS: [&str; 7] = [

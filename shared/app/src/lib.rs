@@ -8,5 +8,6 @@ pub mod idset;
 pub mod ingest;
 pub mod portal;
 pub mod reader;
+pub mod report;
 pub mod store;
 pub mod templates;

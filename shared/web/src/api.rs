@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use arflow_app::dispatch::Sender;
 use arflow_app::portal::{ApiKey, AuditEntry, DisputeState, Holds, Scope, hash_secret};
+use arflow_app::report;
 use arflow_domain::aging::{Aging, Buckets};
 use arflow_domain::kpis::Kpis;
 use arflow_domain::ledger::Invoice;
@@ -151,22 +152,7 @@ async fn aging<S: WebStore, M: Sender + Send + 'static>(
     for i in ledger(&st, &k.tenant, day)? {
         a.add(&i);
     }
-    let r = a.finish();
-    let currencies: Vec<Value> = r
-        .currencies
-        .iter()
-        .map(|c| {
-            let amt = |m: i64| Money::new(m, c.currency).to_decimal_string();
-            json!({
-                "currency": c.currency.code(),
-                "buckets": r.labels.iter().zip(&c.buckets).map(|(l, t)| json!({
-                    "label": l, "invoices": t.invoices, "amount": amt(t.amount)
-                })).collect::<Vec<_>>(),
-                "total": {"invoices": c.total.invoices, "amount": amt(c.total.amount)},
-            })
-        })
-        .collect();
-    Ok(Json(json!({"as_of": day, "currencies": currencies})))
+    Ok(Json(report::aging_json(&a.finish(), 0)))
 }
 
 async fn kpis<S: WebStore, M: Sender + Send + 'static>(
@@ -187,23 +173,7 @@ async fn kpis<S: WebStore, M: Sender + Send + 'static>(
     for i in ledger(&st, &k.tenant, day)? {
         kp.add(&i);
     }
-    let r = kp.finish();
-    let round = |v: Option<f64>| v.map(|x| (x * 100.0).round() / 100.0);
-    let currencies: Vec<Value> = r
-        .currencies
-        .iter()
-        .map(|c| {
-            json!({
-                "currency": c.currency.code(), "dso": round(c.dso),
-                "best_possible_dso": round(c.best_possible_dso), "add": round(c.add),
-                "cei": round(c.cei), "avg_days_late": round(c.avg_days_late),
-                "past_due_ratio": round(c.past_due_ratio), "bad_debt_ratio": round(c.bad_debt_ratio),
-            })
-        })
-        .collect();
-    Ok(Json(
-        json!({"as_of": day, "period_days": period, "currencies": currencies}),
-    ))
+    Ok(Json(report::kpis_json(&kp.finish(), 0)))
 }
 
 /// The actions the strategy plans for the day, with the portal's holds.
