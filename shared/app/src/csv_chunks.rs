@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use arflow_domain::columns::HeaderIndex;
@@ -139,114 +139,174 @@ fn fill(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result
     Ok(false)
 }
 
-struct Chunk {
-    seq: u64,
-    first_line: u64,
-    bytes: Vec<u8>,
+/// A run of whole records, cut from the input by [`run_chunks`].
+pub(crate) struct Chunk {
+    /// 0, 1, 2… in file order.
+    pub seq: u64,
+    /// Line of the first byte.
+    pub first_line: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// Cuts the input after `header` into chunks of about [`CHUNK`] bytes at
+/// record boundaries on a reader thread, and runs `work` on each on worker
+/// threads, one per state in `states` (see [`workers`]); `finish` turns each
+/// worker's state into its result when the input is done. Meanwhile
+/// `on_main` runs on the calling thread. Every reader (general or aging
+/// fast path) cuts the same input into the same chunks.
+pub(crate) fn run_chunks<S: Send, R: Send, M>(
+    mut input: Box<dyn Read + Send + '_>,
+    header: Header,
+    name: &str,
+    states: Vec<S>,
+    work: impl Fn(&mut S, &Chunk) + Sync,
+    finish: impl Fn(S) -> R + Sync,
+    on_main: impl FnOnce() -> M,
+) -> Result<(M, Vec<R>), ReadError> {
+    let workers = states.len();
+    let (work_tx, work_rx) = sync_channel::<Chunk>(workers * 2);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    // Buffers come back for reuse: fresh megabytes cost page faults.
+    let (spare_tx, spare_rx) = sync_channel::<Vec<u8>>(workers * 2 + 2);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || cut_chunks(&mut *input, header, name, &work_tx, &spare_rx));
+        let handles: Vec<_> = states
+            .into_iter()
+            .map(|mut state| {
+                let rx = Arc::clone(&work_rx);
+                let spare = spare_tx.clone();
+                let (work, finish) = (&work, &finish);
+                s.spawn(move || {
+                    while let Some(chunk) = next(&rx) {
+                        work(&mut state, &chunk);
+                        let _ = spare.try_send(chunk.bytes);
+                    }
+                    finish(state)
+                })
+            })
+            .collect();
+        drop(spare_tx);
+        let main = on_main();
+        let failed = || ReadError::Csv {
+            file: name.to_string(),
+            line: 0,
+            message: "reader thread failed".into(),
+        };
+        let results = handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| failed()))
+            .collect::<Result<Vec<R>, _>>()?;
+        reader.join().unwrap_or_else(|_| Err(failed()))?;
+        Ok((main, results))
+    })
+}
+
+/// How many worker threads parse chunks.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4)
+}
+
+fn cut_chunks(
+    input: &mut dyn Read,
+    header: Header,
+    name: &str,
+    tx: &SyncSender<Chunk>,
+    spare: &Receiver<Vec<u8>>,
+) -> Result<(), ReadError> {
+    let io = |source| ReadError::Io {
+        file: name.to_string(),
+        error: source,
+    };
+    let mut buf = header.rest;
+    let mut line = header.next_line;
+    let mut seq = 0;
+    let mut eof = false;
+    while !eof || !buf.is_empty() {
+        if !eof && buf.len() < CHUNK {
+            let want = CHUNK - buf.len();
+            eof = fill(input, &mut buf, want).map_err(io)?;
+            continue;
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            last_record_end(&buf).unwrap_or(0)
+        };
+        if cut == 0 {
+            // One record longer than a chunk: read more before cutting.
+            eof = fill(input, &mut buf, CHUNK).map_err(io)?;
+            continue;
+        }
+        let mut rest = spare.try_recv().unwrap_or_default();
+        rest.clear();
+        rest.reserve(CHUNK);
+        rest.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        let bytes = std::mem::replace(&mut buf, rest);
+        let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        if tx
+            .send(Chunk {
+                seq,
+                first_line: line,
+                bytes,
+            })
+            .is_err()
+        {
+            break;
+        }
+        seq += 1;
+        line += lines;
+    }
+    Ok(())
 }
 
 /// Parses the records after the header on worker threads and calls `sink`
 /// with each result in file order. Returns the number of records.
 pub(crate) fn parse_records<T: Send>(
-    mut input: Box<dyn Read + Send + '_>,
+    input: Box<dyn Read + Send + '_>,
     header: Header,
     name: &str,
     index: &HeaderIndex,
     parse: ParseFn<'_, T>,
     sink: &mut dyn FnMut(Parsed<T>),
 ) -> Result<u64, ReadError> {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 4);
-    let (work_tx, work_rx) = sync_channel::<Chunk>(workers * 2);
-    let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Parsed<T>>)>(workers * 2);
-    std::thread::scope(|s| {
-        let reader = s.spawn(move || -> Result<(), ReadError> {
-            let mut buf = header.rest;
-            let mut line = header.next_line;
-            let mut seq = 0;
-            let mut eof = false;
-            while !eof || !buf.is_empty() {
-                if !eof && buf.len() < CHUNK {
-                    let want = CHUNK - buf.len();
-                    eof = fill(&mut *input, &mut buf, want).map_err(|source| ReadError::Io {
-                        file: name.to_string(),
-                        error: source,
-                    })?;
-                    continue;
+    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Parsed<T>>)>(8);
+    let senders = (0..workers()).map(|_| done_tx.clone()).collect();
+    drop(done_tx);
+    let (rows, _) = run_chunks(
+        input,
+        header,
+        name,
+        senders,
+        |tx, chunk| {
+            let _ = tx.send((chunk.seq, parse_chunk(chunk, name, index, parse)));
+        },
+        drop,
+        || {
+            let mut pending = BTreeMap::new();
+            let mut want = 0u64;
+            let mut rows = 0u64;
+            for (seq, parsed) in done_rx {
+                pending.insert(seq, parsed);
+                while let Some(batch) = pending.remove(&want) {
+                    rows += batch.len() as u64;
+                    batch.into_iter().for_each(&mut *sink);
+                    want += 1;
                 }
-                let cut = if eof {
-                    buf.len()
-                } else {
-                    last_record_end(&buf).unwrap_or(0)
-                };
-                if cut == 0 {
-                    // One record longer than a chunk: read more before cutting.
-                    eof = fill(&mut *input, &mut buf, CHUNK).map_err(|source| ReadError::Io {
-                        file: name.to_string(),
-                        error: source,
-                    })?;
-                    continue;
-                }
-                let rest = buf.split_off(cut);
-                let bytes = std::mem::replace(&mut buf, rest);
-                let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
-                if work_tx
-                    .send(Chunk {
-                        seq,
-                        first_line: line,
-                        bytes,
-                    })
-                    .is_err()
-                {
-                    break;
-                }
-                seq += 1;
-                line += lines;
             }
-            Ok(())
-        });
-        for _ in 0..workers {
-            let rx = Arc::clone(&work_rx);
-            let tx = done_tx.clone();
-            s.spawn(move || {
-                while let Some(chunk) = next(&rx) {
-                    let parsed = parse_chunk(&chunk, name, index, parse);
-                    if tx.send((chunk.seq, parsed)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        let mut pending = BTreeMap::new();
-        let mut want = 0u64;
-        let mut rows = 0u64;
-        for (seq, parsed) in done_rx {
-            pending.insert(seq, parsed);
-            while let Some(batch) = pending.remove(&want) {
-                rows += batch.len() as u64;
-                batch.into_iter().for_each(&mut *sink);
-                want += 1;
-            }
-        }
-        reader.join().unwrap_or_else(|_| {
-            Err(ReadError::Csv {
-                file: name.to_string(),
-                line: 0,
-                message: "reader thread failed".into(),
-            })
-        })?;
-        Ok(rows)
-    })
+            rows
+        },
+    )?;
+    Ok(rows)
 }
 
 fn next(rx: &Mutex<Receiver<Chunk>>) -> Option<Chunk> {
     rx.lock().ok()?.recv().ok()
 }
 
-fn parse_chunk<T>(
+pub(crate) fn parse_chunk<T>(
     chunk: &Chunk,
     name: &str,
     index: &HeaderIndex,
@@ -310,7 +370,7 @@ fn parse_quoted<T>(
     out
 }
 
-fn parse_cells<T>(
+pub(crate) fn parse_cells<T>(
     cells: &[&[u8]],
     line: u64,
     name: &str,

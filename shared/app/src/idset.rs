@@ -89,26 +89,31 @@ impl IdSet {
     }
 }
 
-/// A fast, well-mixed 64-bit hash of a short byte string.
-fn hash(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h: u64 = bytes.len() as u64;
+/// A fast, well-mixed 64-bit hash of a short byte string: every input bit
+/// reaches every output bit (a folded 128-bit multiply per word), so ids
+/// that differ in one byte, like `INV-0000123` and `INV-0001123`, do not
+/// collide; the aging fast path relies on that for duplicate detection.
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
+    const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+    const K2: u64 = 0xbf58_476d_1ce4_e5b9;
+    let mut h: u64 = (bytes.len() as u64) ^ K2;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
         let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        h = fold_mul(h ^ w, K1);
     }
     let mut tail = 0u64;
     for (i, b) in chunks.remainder().iter().enumerate() {
         tail |= u64::from(*b) << (8 * i);
     }
-    h = (h.rotate_left(5) ^ tail).wrapping_mul(K);
-    // murmur3's finaliser: every input bit reaches the low bits used as slot.
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    h = fold_mul(h ^ tail, K1);
+    fold_mul(h, K2)
+}
+
+/// The high and low halves of the 128-bit product, xor-ed.
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let m = u128::from(a) * u128::from(b);
+    (m as u64) ^ ((m >> 64) as u64)
 }
 
 #[cfg(test)]
@@ -135,5 +140,15 @@ mod tests {
         for id in ["A", "AA", "A\0", "ABCDEFGH", "ABCDEFGHI", "ABCDEFGI"] {
             assert_eq!(s.insert(id, 1), None, "{id:?}");
         }
+    }
+
+    #[test]
+    fn a_million_sequential_ids_have_distinct_hashes() {
+        let mut hashes: Vec<u64> = (1..=1_000_000u32)
+            .map(|i| hash(format!("INV-{i:07}").as_bytes()))
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), 1_000_000);
     }
 }

@@ -190,7 +190,7 @@ pub fn read_customers(
 
 /// A parsed invoice as a canonical CSV record (for a reject found after
 /// parsing, when the raw text is gone).
-fn canonical_record(i: &Invoice) -> String {
+pub(crate) fn canonical_record(i: &Invoice) -> String {
     let exp = i.currency.exponent();
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
@@ -237,7 +237,7 @@ struct Schema {
 /// The most canonical columns a schema has.
 pub(crate) const MAX_COLUMNS: usize = 16;
 
-fn open<'a>(
+pub(crate) fn open<'a>(
     path: &Path,
     progress: Progress<'a>,
 ) -> Result<(Box<dyn Read + Send + 'a>, bool), ReadError> {

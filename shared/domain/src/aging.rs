@@ -1,6 +1,7 @@
 //! Point-in-time aging of a ledger: buckets by days past due, per currency.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap, hash_map};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -178,6 +179,48 @@ impl Aging {
         }
     }
 
+    /// Adds in another aging of the same date and buckets, fed with other
+    /// items: feeding items to several `Aging`s and merging them gives the
+    /// report feeding them all to one would (sums and maxima do not depend
+    /// on order), so workers can age parts of a ledger apart.
+    pub fn merge(&mut self, other: Aging) {
+        for (currency, theirs) in other.currencies {
+            match self.currencies.entry(currency) {
+                Entry::Vacant(v) => {
+                    v.insert(theirs);
+                }
+                Entry::Occupied(mut o) => {
+                    let ours = o.get_mut();
+                    add_tallies(
+                        &mut ours.buckets,
+                        &mut ours.total,
+                        &theirs.buckets,
+                        theirs.total,
+                    );
+                }
+            }
+        }
+        let (Some(ours), Some(theirs)) = (&mut self.customers, other.customers) else {
+            return;
+        };
+        for (key, c) in theirs {
+            match ours.entry(key) {
+                hash_map::Entry::Vacant(v) => {
+                    v.insert(c);
+                }
+                hash_map::Entry::Occupied(mut o) => {
+                    let mine = o.get_mut();
+                    add_tallies(&mut mine.buckets, &mut mine.total, &c.buckets, c.total);
+                    mine.oldest_days_past_due =
+                        match (mine.oldest_days_past_due, c.oldest_days_past_due) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            (a, b) => a.or(b),
+                        };
+                }
+            }
+        }
+    }
+
     pub fn finish(self) -> AgingReport {
         let customers = self.customers.map(|m| {
             let mut v: Vec<CustomerAging> = m.into_values().collect();
@@ -196,6 +239,15 @@ impl Aging {
             customers,
         }
     }
+}
+
+fn add_tallies(buckets: &mut [Tally], total: &mut Tally, more: &[Tally], more_total: Tally) {
+    for (b, m) in buckets.iter_mut().zip(more) {
+        b.invoices += m.invoices;
+        b.amount += m.amount;
+    }
+    total.invoices += more_total.invoices;
+    total.amount += more_total.amount;
 }
 
 /// Ages a whole ledger in one call.
@@ -240,5 +292,44 @@ mod tests {
         assert!(Buckets::parse("60,30").is_err());
         assert!(Buckets::parse("0,30").is_err());
         assert!(Buckets::parse("x").is_err());
+    }
+
+    fn invoice(id: &str, customer: &str, due: &str, amount: i64, currency: Currency) -> Invoice {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        Invoice {
+            invoice_id: id.into(),
+            customer_id: customer.into(),
+            invoice_date: d("2024-01-01"),
+            due_date: d(due),
+            amount,
+            currency,
+            paid_amount: 0,
+            paid_date: None,
+            disputed: false,
+            status: crate::ledger::InvoiceStatus::Open,
+        }
+    }
+
+    #[test]
+    fn merging_partial_agings_equals_aging_everything_at_once() {
+        let as_of: NaiveDate = "2024-06-30".parse().unwrap();
+        let items = [
+            invoice("1", "A", "2024-06-30", 100, Currency::USD),
+            invoice("2", "A", "2024-03-01", -40, Currency::USD),
+            invoice("3", "B", "2024-05-15", 7, Currency::EUR),
+            invoice("4", "A", "2024-02-01", 5, Currency::USD),
+            invoice("5", "C", "2024-04-01", 9, Currency::EUR),
+        ];
+        for by_customer in [false, true] {
+            let whole = age(&items, as_of, Buckets::default(), by_customer);
+            for split in 0..=items.len() {
+                let mut left = Aging::new(as_of, Buckets::default(), by_customer);
+                let mut right = Aging::new(as_of, Buckets::default(), by_customer);
+                items[..split].iter().for_each(|i| left.add(i));
+                items[split..].iter().for_each(|i| right.add(i));
+                right.merge(left);
+                assert_eq!(right.finish(), whole, "split at {split}");
+            }
+        }
     }
 }

@@ -79,14 +79,64 @@ fn date(
         .transpose()
 }
 
+/// A validated ledger record whose ids still borrow the record's text: what
+/// [`parse_invoice`] checks, without allocating (the aging fast path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvoiceRow<'a> {
+    pub invoice_id: &'a str,
+    pub customer_id: &'a str,
+    pub invoice_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub amount: i64,
+    pub currency: Currency,
+    pub paid_amount: i64,
+    pub paid_date: Option<NaiveDate>,
+    pub disputed: bool,
+    pub status: InvoiceStatus,
+}
+
+impl InvoiceRow<'_> {
+    /// The owned invoice.
+    pub fn to_invoice(&self) -> Invoice {
+        self.with_ids(self.invoice_id.to_string(), self.customer_id.to_string())
+    }
+
+    /// The invoice with the given ids (e.g. empty ones, which allocate
+    /// nothing, when only amounts and dates matter).
+    pub fn with_ids(&self, invoice_id: String, customer_id: String) -> Invoice {
+        Invoice {
+            invoice_id,
+            customer_id,
+            invoice_date: self.invoice_date,
+            due_date: self.due_date,
+            amount: self.amount,
+            currency: self.currency,
+            paid_amount: self.paid_amount,
+            paid_date: self.paid_date,
+            disputed: self.disputed,
+            status: self.status,
+        }
+    }
+}
+
 /// Parses a ledger record whose fields are in `LEDGER_COLUMNS` order.
 pub fn parse_invoice(
     f: &Fields<'_>,
     index: &HeaderIndex,
     fmt: &ValueFormat,
 ) -> Result<Invoice, FieldError> {
-    let invoice_id = required(f, index, 0)?.to_string();
-    let customer_id = required(f, index, 1)?.to_string();
+    parse_invoice_row(f, index, fmt).map(|r| r.to_invoice())
+}
+
+/// [`parse_invoice`] with borrowed ids: the same checks in the same order,
+/// so the same record gives the same invoice or the same error.
+pub fn parse_invoice_row<'a>(
+    f: &Fields<'a>,
+    index: &HeaderIndex,
+    fmt: &ValueFormat,
+) -> Result<InvoiceRow<'a>, FieldError> {
+    let invoice_id = required(f, index, 0)?;
+    let customer_id = required(f, index, 1)?;
     required(f, index, 2)?;
     required(f, index, 3)?;
     let invoice_date = date(f, index, 2, fmt)?.unwrap_or_default();
@@ -100,7 +150,7 @@ pub fn parse_invoice(
         parse_minor(required(f, index, 4)?, exp).map_err(|e| err(index, 4, e.to_string()))?;
     let paid_date = date(f, index, 7, fmt)?;
     let status = match f[9] {
-        Some(v) => InvoiceStatus::parse(v).ok_or_else(|| {
+        Some(v) => status(v).ok_or_else(|| {
             err(
                 index,
                 9,
@@ -117,7 +167,7 @@ pub fn parse_invoice(
         None => 0,
     };
     let disputed = match f[8] {
-        Some(v) => parse_bool(v).ok_or_else(|| {
+        Some(v) => boolean(v).ok_or_else(|| {
             err(
                 index,
                 8,
@@ -155,7 +205,7 @@ pub fn parse_invoice(
             ),
         ));
     }
-    Ok(Invoice {
+    Ok(InvoiceRow {
         invoice_id,
         customer_id,
         invoice_date,
@@ -167,6 +217,27 @@ pub fn parse_invoice(
         disputed,
         status,
     })
+}
+
+/// [`InvoiceStatus::parse`], answering the canonical spellings without
+/// allocating.
+fn status(v: &str) -> Option<InvoiceStatus> {
+    match v {
+        "open" => Some(InvoiceStatus::Open),
+        "paid" => Some(InvoiceStatus::Paid),
+        "void" => Some(InvoiceStatus::Void),
+        "written_off" => Some(InvoiceStatus::WrittenOff),
+        _ => InvoiceStatus::parse(v),
+    }
+}
+
+/// [`parse_bool`], answering `true`/`false` without allocating.
+fn boolean(v: &str) -> Option<bool> {
+    match v {
+        "false" => Some(false),
+        "true" => Some(true),
+        _ => parse_bool(v),
+    }
 }
 
 fn list(v: Option<&str>) -> Vec<String> {
@@ -446,5 +517,48 @@ mod tests {
         for (rec, col) in cases {
             assert_eq!(parse(rec).unwrap_err().column, col, "{rec:?}");
         }
+    }
+
+    #[test]
+    fn canonical_spellings_read_as_the_general_parsers_read_them() {
+        for v in [
+            "open",
+            "paid",
+            "void",
+            "written_off",
+            "Paid",
+            " open",
+            "junk",
+            "",
+        ] {
+            assert_eq!(status(v), InvoiceStatus::parse(v), "{v:?}");
+        }
+        for v in ["true", "false", "True", "no", "maybe", " true"] {
+            assert_eq!(boolean(v), parse_bool(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn borrowed_row_is_the_owned_invoice() {
+        let idx = index();
+        let rec = [
+            " I1 ",
+            "C1",
+            "2024-01-01",
+            "2024-01-31",
+            "5",
+            "",
+            "",
+            "",
+            "yes",
+            "Paid",
+        ];
+        let fields = canonical_fields(&idx, &rec);
+        let row = parse_invoice_row(&fields, &idx, &ValueFormat::default()).unwrap();
+        assert_eq!(row.invoice_id, "I1");
+        assert_eq!(
+            Ok(row.to_invoice()),
+            parse_invoice(&fields, &idx, &ValueFormat::default())
+        );
     }
 }
