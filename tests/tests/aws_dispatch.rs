@@ -6,189 +6,13 @@
 
 mod aws_support;
 
-use arflow_app::store::{ChangeKind, InvoiceChange, LedgerStore};
-use arflow_aws::daily::DailyEvent;
-use arflow_aws::outbound::Outbound;
-use arflow_aws::queue::Queue;
-use arflow_aws::tenant::TenantConfig;
-use arflow_aws::wire::QueueMessage;
-use arflow_domain::ledger::{Customer, Invoice, InvoiceStatus};
-use arflow_domain::money::Currency;
-use arflow_fn_daily::DailyFunction;
-use arflow_fn_dispatch::DispatchFunction;
+use arflow_app::store::LedgerStore;
+use arflow_domain::ledger::{Customer, Invoice};
 use aws_lambda_events::event::sqs::SqsEvent;
-use aws_support::{Aws, SentMail, event, sent_mail, unique};
-
-struct World {
-    aws: Aws,
-    domain: String,
-    queue_url: String,
-    sqs: aws_sdk_sqs::Client,
-    daily: DailyFunction,
-    dispatch: DispatchFunction,
-}
-
-fn invoice(id: &str, customer: &str, issued: &str, due: &str, amount: i64) -> Invoice {
-    Invoice {
-        invoice_id: id.into(),
-        customer_id: customer.into(),
-        invoice_date: issued.parse().expect("date"),
-        due_date: due.parse().expect("date"),
-        amount,
-        currency: Currency::USD,
-        paid_amount: 0,
-        paid_date: None,
-        disputed: false,
-        status: InvoiceStatus::Open,
-    }
-}
-
-fn customer(id: &str, email: &str) -> Customer {
-    Customer {
-        customer_id: id.into(),
-        name: format!("{id} Corp"),
-        emails: vec![email.into()],
-        ..Customer::default()
-    }
-}
-
-async fn world(customers: &[Customer], invoices: &[Invoice]) -> World {
-    let aws = Aws::fresh("dispatch").await;
-    let domain = format!("{}.example", unique("acme").to_ascii_lowercase());
-    let ses = aws_sdk_sesv2::Client::new(&aws.config);
-    ses.create_email_identity()
-        .email_identity(&domain)
-        .send()
-        .await
-        .expect("SES identity");
-    let sqs = aws_sdk_sqs::Client::new(&aws.config);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(unique("dispatch"))
-        .send()
-        .await
-        .expect("queue")
-        .queue_url
-        .expect("queue url");
-    let config = TenantConfig::new(
-        "acme",
-        &format!("Acme AR <ar@{domain}>"),
-        "America/New_York",
-        9,
-    );
-    let mut store = aws.store();
-    store
-        .put_tenant_config(&config)
-        .await
-        .expect("tenant config");
-    let changes: Vec<InvoiceChange> = invoices
-        .iter()
-        .map(|i| InvoiceChange {
-            kind: ChangeKind::New,
-            effective: None,
-            invoice: i.clone(),
-        })
-        .collect();
-    store
-        .apply_changes("acme", &changes, customers)
-        .expect("ledger");
-    let queue = Queue::new(sqs.clone(), queue_url.clone());
-    let outbound = Outbound::new(ses, aws_sdk_sns::Client::new(&aws.config), None, None);
-    World {
-        daily: DailyFunction::new(aws.store(), queue.clone()),
-        dispatch: DispatchFunction::new(aws.store(), outbound, queue),
-        aws,
-        domain,
-        queue_url,
-        sqs,
-    }
-}
-
-impl World {
-    async fn run_daily(
-        &self,
-        execution_id: &str,
-        as_of: Option<&str>,
-    ) -> arflow_aws::daily::DailyOutcome {
-        let mut v = event("scheduler.json");
-        v["execution_id"] = execution_id.into();
-        if let Some(d) = as_of {
-            v["as_of"] = d.into();
-        }
-        let e: DailyEvent = serde_json::from_value(v).expect("scheduler event");
-        self.daily.handle(e).await.expect("daily")
-    }
-
-    /// Every message on the queue, as an SQS Lambda event (bodies in order).
-    async fn drain(&self) -> SqsEvent {
-        let mut records = Vec::new();
-        loop {
-            let out = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .visibility_timeout(300)
-                .send()
-                .await
-                .expect("receive");
-            let messages = out.messages.unwrap_or_default();
-            if messages.is_empty() {
-                break;
-            }
-            for m in messages {
-                records.push((m.message_id.unwrap_or_default(), m.body.unwrap_or_default()));
-            }
-        }
-        sqs_event(&records)
-    }
-
-    fn mail(&self) -> Vec<SentMail> {
-        sent_mail(&self.domain)
-    }
-}
-
-/// `events/sqs_batch.json` with its record repeated for each (id, body).
-fn sqs_event(records: &[(String, String)]) -> SqsEvent {
-    let mut v = event("sqs_batch.json");
-    let template = v["Records"][0].clone();
-    v["Records"] = records
-        .iter()
-        .map(|(id, body)| {
-            let mut r = template.clone();
-            r["messageId"] = id.as_str().into();
-            r["body"] = body.as_str().into();
-            r
-        })
-        .collect();
-    serde_json::from_value(v).expect("SQS event")
-}
-
-fn failures(r: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
-    r.batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect()
-}
-
-/// (recipients, invoice ids) of every e-mail action in the event.
-fn email_actions(e: &SqsEvent) -> Vec<(String, Vec<String>, Vec<String>)> {
-    let mut out = Vec::new();
-    for r in &e.records {
-        let msg: QueueMessage =
-            serde_json::from_str(r.body.as_deref().unwrap_or("")).expect("queue message");
-        if let QueueMessage::Action { action, .. } = msg
-            && action.kind == "email"
-        {
-            out.push((
-                r.message_id.clone().unwrap_or_default(),
-                action.recipients.unwrap_or_default(),
-                action.invoice_ids,
-            ));
-        }
-    }
-    out
-}
+use aws_support::event;
+use aws_support::world::{
+    customer, email_actions, failures, invoice, redelivered, sqs_event, world,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_day_is_planned_to_sqs_and_each_email_is_sent_exactly_once() {
@@ -300,12 +124,11 @@ async fn one_bad_recipient_fails_alone_and_the_others_are_sent_once() {
 
     // Redelivered (receive count 2): the bad one fails again without a
     // send (so it reaches the DLQ), the good ones are not sent again.
-    let mut again = batch;
-    for r in &mut again.records {
-        r.attributes
-            .insert("ApproximateReceiveCount".into(), "2".into());
-    }
-    let response = w.dispatch.handle(again).await.expect("redelivery");
+    let response = w
+        .dispatch
+        .handle(redelivered(&batch, 2))
+        .await
+        .expect("redelivery");
     assert_eq!(failures(&response), bad);
     assert_eq!(w.mail().len(), emails.len() - 1);
 }
@@ -358,7 +181,9 @@ async fn a_bounced_address_is_suppressed_and_its_next_reminder_becomes_a_task() 
 }
 
 /// Measures e-mails per second through dispatch against the emulator (the
-/// figure in BENCHMARKS.md); 200 customers with an invoice due today.
+/// figure in BENCHMARKS.md): 200 customers with an invoice due today, their
+/// reminders dispatched in batches of 10, alternately one message at a time
+/// and `IN_FLIGHT` at a time, so both modes see the same machine load.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatch_sends_a_batch_of_reminders_and_reports_its_rate() {
     let n = 200;
@@ -381,17 +206,25 @@ async fn dispatch_sends_a_batch_of_reminders_and_reports_its_rate() {
     let all = w.drain().await;
     let emails = email_actions(&all).len();
     assert_eq!(emails, n as usize, "one due-today reminder per customer");
-    let t0 = std::time::Instant::now();
-    for chunk in all.records.chunks(10) {
+    let sequential = w.dispatch.clone().with_in_flight(1);
+    let mut secs = [0.0f64; 2];
+    let mut sent = [0usize; 2];
+    for (i, chunk) in all.records.chunks(10).enumerate() {
         let batch = SqsEvent {
             records: chunk.to_vec(),
         };
-        assert!(failures(&w.dispatch.handle(batch).await.expect("dispatch")).is_empty());
+        let function = if i % 2 == 0 { &sequential } else { &w.dispatch };
+        let t0 = std::time::Instant::now();
+        assert!(failures(&function.handle(batch).await.expect("dispatch")).is_empty());
+        secs[i % 2] += t0.elapsed().as_secs_f64();
+        sent[i % 2] += chunk.len();
     }
-    let secs = t0.elapsed().as_secs_f64();
     assert_eq!(w.mail().len(), emails);
+    let rate = |m: usize| sent[m] as f64 / secs[m];
     eprintln!(
-        "dispatch: {emails} e-mails in batches of 10 in {secs:.2}s = {:.0} e-mails/s (moto, debug build)",
-        emails as f64 / secs
+        "dispatch: {emails} e-mails in batches of 10; one at a time {:.0} e-mails/s, {} in flight {:.0} e-mails/s (moto)",
+        rate(0),
+        arflow_fn_dispatch::IN_FLIGHT,
+        rate(1)
     );
 }

@@ -1,7 +1,7 @@
 //! The ingest function end to end on the emulator: a gzip ledger uploaded
 //! to S3 under a key with spaces and `+`, the handler invoked with the S3
-//! event for it, the invoices in DynamoDB and the report and rejects in S3;
-//! the same event twice ingests once.
+//! event for it, the invoices in DynamoDB and the report, rejects and
+//! events in S3; the same event twice ingests once and emits nothing more.
 
 mod aws_support;
 
@@ -19,6 +19,24 @@ INV-2,C1,01/05/2024,02/04/2024,80.50,01/20/2024
 INV-3,C2,01/09/2024,02/08/2024,99.999,
 INV-4,C2,01/10/2024,02/09/2024,450.00,
 ";
+
+/// The ids of the events in a gzip'd JSON Lines events object.
+fn event_ids(gz: &[u8]) -> Vec<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(gz)
+        .read_to_string(&mut text)
+        .expect("gzip'd events");
+    let mut ids: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("an event a line");
+            v["id"].as_str().expect("event id").to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -103,6 +121,18 @@ async fn uploaded_ledger_lands_in_the_table_with_report_and_rejects_in_s3() {
         "the reject names the source column: {rejects}"
     );
 
+    let events_key = "reports/acme/Jan close+adj 2024-01-31.events.jsonl.gz";
+    assert_eq!(r.events_key.as_deref(), Some(events_key));
+    let events = aws.get_object(events_key).await.expect("events in S3");
+    assert_eq!(
+        event_ids(&events),
+        [
+            "acme/invoice_created/INV-1",
+            "acme/invoice_created/INV-2",
+            "acme/invoice_created/INV-4",
+        ]
+    );
+
     let written = function.store().invoice_items_written();
     let again = function.handle(event).await.expect("second delivery");
     assert!(again[0].already_ingested, "the same event is recognised");
@@ -111,6 +141,30 @@ async fn uploaded_ledger_lands_in_the_table_with_report_and_rejects_in_s3() {
         written,
         "and writes nothing"
     );
+    assert_eq!(
+        aws.get_object(events_key).await.expect("events"),
+        events,
+        "and emits no event again"
+    );
+
+    // The same content uploaded under another key is a new delivery, but
+    // nothing changed: no invoice written, no event.
+    let copy = "incoming/acme/copy 2024-01-31.csv.gz";
+    aws.put_object(copy, gzip(LEDGER)).await;
+    let r = function
+        .handle(s3_put_event(
+            &aws.bucket,
+            "incoming/acme/copy+2024-01-31.csv.gz",
+            "etag-2",
+        ))
+        .await
+        .expect("copy");
+    assert!(!r[0].already_ingested);
+    assert_eq!(
+        (r[0].summary.unchanged, r[0].events_key.as_deref()),
+        (3, None)
+    );
+    assert_eq!(function.store().invoice_items_written(), written);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,6 +184,14 @@ async fn a_customers_upload_upserts_customers_and_a_new_version_of_the_ledger_wr
         .await
         .expect("customers");
     assert_eq!((r[0].kind, r[0].summary.customers_new), ("customers", 2));
+    let events = aws
+        .get_object("reports/acme/customers.events.jsonl.gz")
+        .await
+        .expect("events in S3");
+    assert_eq!(
+        event_ids(&events),
+        ["acme/customer_created/C1", "acme/customer_created/C2"]
+    );
     let names: Vec<String> = aws
         .store()
         .customers("acme")
@@ -177,6 +239,11 @@ async fn a_customers_upload_upserts_customers_and_a_new_version_of_the_ledger_wr
         (0, 1, 2)
     );
     assert_eq!(r[0].events.invoice_paid, 1);
+    let events = aws
+        .get_object("reports/acme/ledger-2024-02-05.events.jsonl.gz")
+        .await
+        .expect("events in S3");
+    assert_eq!(event_ids(&events), ["acme/invoice_paid/INV-1/2024-02-03"]);
     assert_eq!(
         function.store().invoice_items_written() - before,
         2,

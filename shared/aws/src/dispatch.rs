@@ -5,6 +5,7 @@
 //! `Failed` are reported back to SQS as batch item failures.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use arflow_app::dispatch::{Prepared, Renderer};
 use arflow_app::store::{LedgerStore, StoreError, Task, TaskStatus};
@@ -56,12 +57,13 @@ impl Outcome {
 }
 
 /// Shared state of one batch: clients, templates, tenant configs read once.
+/// Messages of a batch may be handled concurrently (`&self`).
 pub struct Dispatcher {
     store: DynamoStore,
     outbound: Outbound,
     queue: Queue,
     templates: TemplateSet,
-    configs: HashMap<String, TenantConfig>,
+    configs: Mutex<HashMap<String, TenantConfig>>,
 }
 
 impl Dispatcher {
@@ -76,7 +78,7 @@ impl Dispatcher {
             outbound,
             queue,
             templates,
-            configs: HashMap::new(),
+            configs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -86,7 +88,7 @@ impl Dispatcher {
 
     /// Handles one message body; `receive_count` is SQS's
     /// ApproximateReceiveCount (1 on a first or redriven delivery).
-    pub async fn handle(&mut self, body: &str, receive_count: u32, now: DateTime<Utc>) -> Outcome {
+    pub async fn handle(&self, body: &str, receive_count: u32, now: DateTime<Utc>) -> Outcome {
         if let Some(notification) = feedback::parse(body) {
             return match feedback::apply(&self.store, &notification, now.date_naive()).await {
                 Ok(n) => Outcome::Feedback(n),
@@ -125,8 +127,11 @@ impl Dispatcher {
         }
     }
 
-    async fn action(
-        &mut self,
+    /// Claims, sends and records one action (the body of an action
+    /// message, see [`action_message`]). Its future is `Send`, so the
+    /// actions of a batch can run as concurrent tasks.
+    pub async fn action(
+        &self,
         tenant: &str,
         action: &Action,
         receive_count: u32,
@@ -195,7 +200,7 @@ impl Dispatcher {
     }
 
     /// Renders and hands over one claimed action.
-    async fn deliver(&mut self, tenant: &str, action: &Action) -> Result<Outcome, StoreError> {
+    async fn deliver(&self, tenant: &str, action: &Action) -> Result<Outcome, StoreError> {
         let config = match self.config(tenant).await? {
             Some(c) => c,
             None => {
@@ -323,16 +328,36 @@ impl Dispatcher {
         self.store.log_message(tenant, &entry).await
     }
 
-    async fn config(&mut self, tenant: &str) -> Result<Option<TenantConfig>, StoreError> {
-        if !self.configs.contains_key(tenant) {
-            match self.store.tenant_config(tenant).await? {
-                Some(c) => {
-                    self.configs.insert(tenant.to_string(), c);
-                }
-                None => return Ok(None),
-            }
+    async fn config(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError> {
+        if let Some(c) = self.cached_config(tenant) {
+            return Ok(Some(c));
         }
-        Ok(self.configs.get(tenant).cloned())
+        let Some(config) = self.store.tenant_config(tenant).await? else {
+            return Ok(None);
+        };
+        if let Ok(mut cache) = self.configs.lock() {
+            cache.insert(tenant.to_string(), config.clone());
+        }
+        Ok(Some(config))
+    }
+
+    fn cached_config(&self, tenant: &str) -> Option<TenantConfig> {
+        self.configs.lock().ok()?.get(tenant).cloned()
+    }
+}
+
+/// The tenant and action of an action message; None for any other body
+/// (a planning shard, SES feedback, garbage), which `Dispatcher::handle`
+/// takes.
+pub fn action_message(body: &str) -> Option<(String, Result<Action, String>)> {
+    if feedback::parse(body).is_some() {
+        return None;
+    }
+    match serde_json::from_str(body).ok()? {
+        QueueMessage::Action { tenant, action, .. } => {
+            Some((tenant, Action::try_from(*action).map_err(|e| e.to_string())))
+        }
+        QueueMessage::PlanShard { .. } => None,
     }
 }
 

@@ -1,21 +1,23 @@
 //! Ingesting an uploaded S3 object: a ledger (diffed against the store, only
 //! changes written) or a customers file (changed customers upserted), with a
-//! report and the rejects written back to `reports/{tenant}/…`.
+//! report, the rejects and the events written back to `reports/{tenant}/…`.
 //!
-//! The flow is `arflow_app::ingest::ingest` with an S3 stream for the file:
-//! that function takes paths, so this one drives the same `LedgerDiff` over
-//! `reader::read_ledger_from` (see the report to the lead: an
-//! `ingest_from(reader)` in arflow-app would let both share one body).
+//! The flow is `arflow_app::ingest::ingest_from`, the same one `arflow
+//! ingest` runs, fed with the object's stream; this module only opens the
+//! object, recognises a redelivery and writes the results to S3.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 
-use arflow_app::ingest::{IngestMode, IngestSummary, LedgerDiff};
+use arflow_app::ingest::{
+    EventCounts, IngestError, IngestEvent, IngestMode, IngestOptions, IngestSource, IngestSummary,
+    ingest_from,
+};
 use arflow_app::reader::{self, ReadError, Reject};
-use arflow_app::store::{ChangeKind, LedgerStore, StoreError};
-use arflow_domain::ledger::Customer;
+use arflow_app::store::{LedgerStore, StoreError};
+use arflow_domain::ledger::{Customer, Invoice};
 use chrono::{DateTime, NaiveDate, Utc};
+use flate2::write::GzEncoder;
 use serde::Serialize;
 use tokio::runtime::Handle;
 
@@ -43,23 +45,17 @@ pub struct ObjectReport {
     pub as_of: NaiveDate,
     pub mode: &'static str,
     pub summary: IngestSummary,
-    /// The events the strategy sees (derived from the changes).
-    pub events: Events,
+    /// How many events of each kind were emitted.
+    pub events: EventCounts,
+    /// `reports/{tenant}/….events.jsonl.gz`, one JSON event a line, when
+    /// there were any.
+    pub events_key: Option<String>,
     /// `reports/{tenant}/….rejects.csv` when a row was rejected.
     pub rejects_key: Option<String>,
     pub report_key: String,
     /// The same object (bucket/key/etag/version) was ingested before and
     /// nothing was read or written.
     pub already_ingested: bool,
-}
-
-/// Counts of the events an ingest emitted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Events {
-    pub invoice_created: u64,
-    pub invoice_paid: u64,
-    pub invoice_disputed: u64,
-    pub customer_created: u64,
 }
 
 /// Why an object was not ingested.
@@ -73,12 +69,21 @@ pub enum ObjectIngestError {
     Blob(#[from] BlobError),
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("s3://{bucket}/{key}: {message}")]
-    Spool {
-        bucket: String,
-        key: String,
-        message: String,
-    },
+}
+
+impl From<IngestError> for ObjectIngestError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Read(e) => ObjectIngestError::Read(e),
+            IngestError::Store(e) => ObjectIngestError::Store(e),
+            // Not strict: rejects are reported, never an error.
+            IngestError::Rejected(r) => ObjectIngestError::Read(ReadError::Csv {
+                file: r.first().map(|r| r.file.clone()).unwrap_or_default(),
+                line: r.first().map_or(0, |r| r.line),
+                message: format!("{} row(s) rejected", r.len()),
+            }),
+        }
+    }
 }
 
 /// Ingests one uploaded object for `config`'s tenant. Blocking: call it on
@@ -115,7 +120,8 @@ pub fn ingest_object(
         as_of,
         mode: mode.as_str(),
         summary: IngestSummary::default(),
-        events: Events::default(),
+        events: EventCounts::default(),
+        events_key: None,
         rejects_key: None,
         report_key: incoming.report_key(".report.json"),
         already_ingested: false,
@@ -158,59 +164,47 @@ pub fn ingest_object(
         error: e,
     })?;
 
-    let rejects = if incoming.is_customers() {
-        let spool = spool(input, object)?;
-        let mut incoming_customers = Vec::new();
-        let read = reader::read_customers(spool.path(), &customer_opts, &mut |c| {
-            incoming_customers.push(c)
-        })?;
-        let changed = changed_customers(
-            store.customers(tenant)?,
-            incoming_customers,
-            &mut report.summary,
-        );
-        report.events.customer_created = report.summary.customers_new;
-        if !changed.is_empty() {
-            store.apply_changes(tenant, &[], &changed)?;
-        }
-        rename_file(read.rejects, &delivery)
-    } else {
-        let mut diff = LedgerDiff::new(as_of);
-        store.current_invoices(tenant, &mut |inv| diff.stored(&inv))?;
-        let read = reader::read_ledger_from(
-            input,
-            &delivery,
-            incoming.is_jsonl(),
-            &ledger_opts,
-            &mut |inv| diff.incoming(inv),
-        )?;
-        if mode == IngestMode::Snapshot && diff.missing_open() > 0 {
-            store.current_invoices(tenant, &mut |inv| diff.close_if_missing(&inv))?;
-        }
-        let (changes, summary) = diff.finish();
-        report.summary = summary;
-        for c in &changes {
-            match c.kind {
-                ChangeKind::New => report.events.invoice_created += 1,
-                ChangeKind::Closed => report.events.invoice_paid += 1,
-                ChangeKind::Changed if c.invoice.paid_date.is_some_and(|d| d <= as_of) => {
-                    report.events.invoice_paid += 1
-                }
-                ChangeKind::Changed if c.invoice.disputed => report.events.invoice_disputed += 1,
-                ChangeKind::Changed => {}
-            }
-        }
-        if !changes.is_empty() {
-            store.apply_changes(tenant, &changes, &[])?;
-        }
-        read.rejects
+    let opts = IngestOptions {
+        tenant: tenant.to_string(),
+        as_of,
+        mode,
+        strict: false,
     };
-    report.summary.rejected = rejects.len() as u64;
+    let source = if incoming.is_customers() {
+        let delivery = delivery.clone();
+        IngestSource {
+            ledger: None,
+            customers: Some(Box::new(move |sink: &mut dyn FnMut(Customer)| {
+                let spool = spool(input, &delivery)?;
+                let mut read = reader::read_customers(spool.path(), &customer_opts, sink)?;
+                rename_file(&mut read.rejects, &delivery);
+                Ok(read)
+            })),
+        }
+    } else {
+        let (delivery, jsonl) = (delivery.clone(), incoming.is_jsonl());
+        IngestSource {
+            ledger: Some(Box::new(move |sink: &mut dyn FnMut(Invoice)| {
+                reader::read_ledger_from(input, &delivery, jsonl, &ledger_opts, sink)
+            })),
+            customers: None,
+        }
+    };
+    let mut events = EventsFile::default();
+    let ingested = ingest_from(store, source, &opts, &mut |e| events.add(&e))?;
+    report.summary = ingested.summary;
+    report.events = ingested.events;
+    let rejects = ingested.rejects;
 
     if !rejects.is_empty() {
         let key = incoming.report_key(".rejects.csv");
         handle.block_on(blobs.put(&key, rejects_csv(&rejects), "text/csv"))?;
         report.rejects_key = Some(key);
+    }
+    if let Some(body) = events.finish(&delivery)? {
+        let key = incoming.report_key(".events.jsonl.gz");
+        handle.block_on(blobs.put(&key, body, "application/gzip"))?;
+        report.events_key = Some(key);
     }
     let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
     handle.block_on(blobs.put(&report.report_key, json, "application/json"))?;
@@ -218,26 +212,63 @@ pub fn ingest_object(
     Ok(report)
 }
 
+/// The events as gzip'd JSON Lines, compressed as they come (a first
+/// ingest of a million invoices is a million events, ~20 MB compressed).
+#[derive(Default)]
+struct EventsFile {
+    gz: Option<GzEncoder<Vec<u8>>>,
+    failed: Option<std::io::Error>,
+}
+
+impl EventsFile {
+    fn add(&mut self, event: &IngestEvent) {
+        if self.failed.is_some() {
+            return;
+        }
+        let gz = self
+            .gz
+            .get_or_insert_with(|| GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let written = serde_json::to_writer(&mut *gz, event)
+            .map_err(std::io::Error::other)
+            .and_then(|()| gz.write_all(b"\n"));
+        if let Err(e) = written {
+            self.failed = Some(e);
+        }
+    }
+
+    /// The compressed file, or None when there was no event.
+    fn finish(self, delivery: &str) -> Result<Option<Vec<u8>>, ObjectIngestError> {
+        let fail = |e: std::io::Error| {
+            ObjectIngestError::Read(ReadError::Io {
+                file: format!("{delivery} (events)"),
+                error: e,
+            })
+        };
+        if let Some(e) = self.failed {
+            return Err(fail(e));
+        }
+        self.gz.map(|gz| gz.finish().map_err(fail)).transpose()
+    }
+}
+
 /// Rejects name the S3 object, not the spool file they were read from.
-fn rename_file(mut rejects: Vec<Reject>, name: &str) -> Vec<Reject> {
-    for r in &mut rejects {
+fn rename_file(rejects: &mut [Reject], name: &str) {
+    for r in rejects {
         r.file = name.to_string();
     }
-    rejects
 }
 
 /// Copies a (small) customers object to a temporary file, chunk by chunk:
 /// the reader reads customers files from paths.
 fn spool(
     mut input: Box<dyn std::io::Read + Send>,
-    object: &ObjectCreated,
-) -> Result<tempfile::NamedTempFile, ObjectIngestError> {
-    let fail = |e: std::io::Error| ObjectIngestError::Spool {
-        bucket: object.bucket.clone(),
-        key: object.key.clone(),
-        message: format!("copying to a temporary file: {e}"),
+    delivery: &str,
+) -> Result<tempfile::NamedTempFile, ReadError> {
+    let fail = |e: std::io::Error| ReadError::Io {
+        file: format!("{delivery} (copying to a temporary file)"),
+        error: e,
     };
-    let jsonl = object.key.to_ascii_lowercase().contains(".json");
+    let jsonl = delivery.to_ascii_lowercase().contains(".json");
     let suffix = if jsonl { ".jsonl" } else { ".csv" };
     let mut file = tempfile::Builder::new()
         .suffix(suffix)
@@ -246,28 +277,6 @@ fn spool(
     std::io::copy(&mut input, &mut file).map_err(fail)?;
     file.flush().map_err(fail)?;
     Ok(file)
-}
-
-/// Incoming customers that are new or differ from the stored ones.
-fn changed_customers(
-    stored: Vec<Customer>,
-    incoming: Vec<Customer>,
-    summary: &mut IngestSummary,
-) -> Vec<Customer> {
-    let stored: HashMap<String, Customer> = stored
-        .into_iter()
-        .map(|c| (c.customer_id.clone(), c))
-        .collect();
-    let mut out = Vec::new();
-    for c in incoming {
-        match stored.get(&c.customer_id) {
-            None => summary.customers_new += 1,
-            Some(old) if *old == c => continue,
-            Some(_) => summary.customers_changed += 1,
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Rejects as CSV (file, line, column, reason, record), as `write_rejects`

@@ -1,5 +1,7 @@
 //! The diff of a ledger file against the store's current invoices: which
-//! invoices are new, changed, unchanged, or (in a snapshot) closed.
+//! invoices are new, changed, unchanged, or (in a snapshot) closed. Each
+//! change is handed back as it is found, so the caller can write changes in
+//! bounded batches instead of holding them all.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
@@ -8,7 +10,15 @@ use arflow_domain::ledger::{Invoice, InvoiceStatus};
 use chrono::NaiveDate;
 
 use super::IngestSummary;
+use super::events::EventKind;
 use crate::store::{ChangeKind, InvoiceChange};
+
+/// A change found by the diff and the event it means for the strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub change: InvoiceChange,
+    pub event: Option<EventKind>,
+}
 
 /// What the diff remembers of a stored invoice: enough to tell whether the
 /// file changed it, without holding every stored invoice in memory (32 bytes
@@ -18,6 +28,7 @@ struct Prior {
     fingerprint: u64,
     paid_date: Option<NaiveDate>,
     open: bool,
+    disputed: bool,
     seen: bool,
 }
 
@@ -26,11 +37,11 @@ struct Prior {
 /// Feed it every stored invoice (`stored`), then every invoice of the file
 /// (`incoming`); in snapshot mode, feed the stored invoices once more to
 /// `close_if_missing` when `missing_open` is not zero. Invoice ids in the
-/// file must be unique (the reader rejects duplicates).
+/// file must be unique (the reader rejects duplicates). Memory: 32 bytes a
+/// stored invoice; changes are handed back, not kept.
 pub struct LedgerDiff {
     as_of: NaiveDate,
     prior: HashMap<IdKey, Prior, BuildHasherDefault<IdHasher>>,
-    changes: Vec<InvoiceChange>,
     summary: IngestSummary,
 }
 
@@ -39,7 +50,6 @@ impl LedgerDiff {
         LedgerDiff {
             as_of,
             prior: HashMap::default(),
-            changes: Vec::new(),
             summary: IngestSummary::default(),
         }
     }
@@ -50,41 +60,55 @@ impl LedgerDiff {
             fingerprint: fingerprint(inv),
             paid_date: inv.paid_date,
             open: inv.is_open_on(self.as_of),
+            disputed: inv.disputed,
             seen: false,
         };
         self.prior.insert(id_hash(&inv.invoice_id), prior);
     }
 
-    /// Compares an invoice of the file with the stored one.
+    /// Compares an invoice of the file with the stored one; the change, if
+    /// it is one.
     ///
     /// A change takes effect on the as-of date, except that a settlement
     /// date not known before (and not after the as-of date) takes effect on
     /// that date, so past-date reads see the invoice paid when it was paid.
-    pub fn incoming(&mut self, inv: Invoice) {
+    pub fn incoming(&mut self, inv: Invoice) -> Option<Found> {
         let Some(prior) = self.prior.get_mut(&id_hash(&inv.invoice_id)) else {
             self.summary.new += 1;
-            self.changes.push(InvoiceChange {
-                kind: ChangeKind::New,
-                effective: None,
-                invoice: inv,
+            return Some(Found {
+                change: InvoiceChange {
+                    kind: ChangeKind::New,
+                    effective: None,
+                    invoice: inv,
+                },
+                event: Some(EventKind::InvoiceCreated),
             });
-            return;
         };
         prior.seen = true;
         if prior.fingerprint == fingerprint(&inv) {
             self.summary.unchanged += 1;
-            return;
+            return None;
         }
-        let effective = match inv.paid_date {
-            Some(paid) if paid <= self.as_of && prior.paid_date != Some(paid) => paid,
-            _ => self.as_of,
+        let newly_paid = match inv.paid_date {
+            Some(paid) if paid <= self.as_of && prior.paid_date != Some(paid) => Some(paid),
+            _ => None,
+        };
+        let event = if newly_paid.is_some() {
+            Some(EventKind::InvoicePaid)
+        } else if inv.disputed && !prior.disputed {
+            Some(EventKind::InvoiceDisputed)
+        } else {
+            None
         };
         self.summary.changed += 1;
-        self.changes.push(InvoiceChange {
-            kind: ChangeKind::Changed,
-            effective: Some(effective),
-            invoice: inv,
-        });
+        Some(Found {
+            change: InvoiceChange {
+                kind: ChangeKind::Changed,
+                effective: Some(newly_paid.unwrap_or(self.as_of)),
+                invoice: inv,
+            },
+            event,
+        })
     }
 
     /// How many invoices open in the store on the as-of date the file did
@@ -95,12 +119,10 @@ impl LedgerDiff {
 
     /// Closes a stored invoice the file did not list, if it was open: it is
     /// recorded as paid in full on the as-of date.
-    pub fn close_if_missing(&mut self, stored: &Invoice) {
-        let Some(prior) = self.prior.get_mut(&id_hash(&stored.invoice_id)) else {
-            return;
-        };
+    pub fn close_if_missing(&mut self, stored: &Invoice) -> Option<Found> {
+        let prior = self.prior.get_mut(&id_hash(&stored.invoice_id))?;
         if prior.seen || !prior.open {
-            return;
+            return None;
         }
         prior.seen = true;
         let mut closed = stored.clone();
@@ -110,16 +132,19 @@ impl LedgerDiff {
             closed.status = InvoiceStatus::Paid;
         }
         self.summary.closed += 1;
-        self.changes.push(InvoiceChange {
-            kind: ChangeKind::Closed,
-            effective: Some(self.as_of),
-            invoice: closed,
-        });
+        Some(Found {
+            change: InvoiceChange {
+                kind: ChangeKind::Closed,
+                effective: Some(self.as_of),
+                invoice: closed,
+            },
+            event: Some(EventKind::InvoicePaid),
+        })
     }
 
-    /// The changes to record and the counts so far.
-    pub fn finish(self) -> (Vec<InvoiceChange>, IngestSummary) {
-        (self.changes, self.summary)
+    /// The counts so far.
+    pub fn summary(&self) -> IngestSummary {
+        self.summary
     }
 }
 
@@ -219,20 +244,25 @@ mod tests {
         }
     }
 
-    fn diff(as_of: &str, stored: &[Invoice], file: &[Invoice], snapshot: bool) -> LedgerDiff {
+    /// Runs a diff; the changes found and the counts.
+    fn diff(
+        as_of: &str,
+        stored: &[Invoice],
+        file: &[Invoice],
+        snapshot: bool,
+    ) -> (Vec<Found>, IngestSummary) {
         let mut diff = LedgerDiff::new(d(as_of));
         for i in stored {
             diff.stored(i);
         }
-        for i in file {
-            diff.incoming(i.clone());
-        }
+        let mut found: Vec<Found> = file
+            .iter()
+            .filter_map(|i| diff.incoming(i.clone()))
+            .collect();
         if snapshot {
-            for i in stored {
-                diff.close_if_missing(i);
-            }
+            found.extend(stored.iter().filter_map(|i| diff.close_if_missing(i)));
         }
-        diff
+        (found, diff.summary())
     }
 
     #[test]
@@ -242,17 +272,18 @@ mod tests {
 
     #[test]
     fn first_sight_of_an_invoice_is_new_since_ever() {
-        let (changes, s) = diff("2024-02-01", &[], &[inv("A", 100)], true).finish();
+        let (found, s) = diff("2024-02-01", &[], &[inv("A", 100)], true);
         assert_eq!(s.new, 1);
-        assert_eq!(changes[0].kind, ChangeKind::New);
-        assert_eq!(changes[0].effective, None);
+        assert_eq!(found[0].change.kind, ChangeKind::New);
+        assert_eq!(found[0].change.effective, None);
+        assert_eq!(found[0].event, Some(EventKind::InvoiceCreated));
     }
 
     #[test]
     fn an_identical_file_yields_no_changes() {
         let stored = [inv("A", 100), inv("B", 200)];
-        let (changes, s) = diff("2024-02-01", &stored, &stored, true).finish();
-        assert!(changes.is_empty());
+        let (found, s) = diff("2024-02-01", &stored, &stored, true);
+        assert!(found.is_empty());
         assert_eq!((s.new, s.changed, s.closed, s.unchanged), (0, 0, 0, 2));
     }
 
@@ -260,19 +291,28 @@ mod tests {
     fn any_field_change_is_a_change_effective_on_the_as_of_date() {
         let mut disputed = inv("A", 100);
         disputed.disputed = true;
-        let (changes, s) = diff("2024-02-01", &[inv("A", 100)], &[disputed.clone()], true).finish();
+        let (found, s) = diff("2024-02-01", &[inv("A", 100)], &[disputed.clone()], true);
         assert_eq!(s.changed, 1);
-        assert_eq!(changes[0].effective, Some(d("2024-02-01")));
-        assert_eq!(changes[0].invoice, disputed);
+        assert_eq!(found[0].change.effective, Some(d("2024-02-01")));
+        assert_eq!(found[0].change.invoice, disputed);
+        assert_eq!(found[0].event, Some(EventKind::InvoiceDisputed));
     }
 
     #[test]
-    fn a_settlement_takes_effect_on_its_paid_date() {
+    fn a_settlement_takes_effect_on_its_paid_date_and_is_a_paid_event() {
         let mut paid = inv("A", 100);
         paid.paid_date = Some(d("2024-01-20"));
         paid.paid_amount = 100;
-        let (changes, _) = diff("2024-02-01", &[inv("A", 100)], &[paid], true).finish();
-        assert_eq!(changes[0].effective, Some(d("2024-01-20")));
+        let (found, _) = diff("2024-02-01", &[inv("A", 100)], &[paid.clone()], true);
+        assert_eq!(found[0].change.effective, Some(d("2024-01-20")));
+        assert_eq!(found[0].event, Some(EventKind::InvoicePaid));
+
+        // A later edit of an invoice already known as paid is no new payment.
+        let mut edited = paid.clone();
+        edited.amount = 90;
+        edited.paid_amount = 90;
+        let (found, _) = diff("2024-02-02", &[paid], &[edited], true);
+        assert_eq!(found[0].event, None);
     }
 
     #[test]
@@ -280,8 +320,9 @@ mod tests {
         let mut paid = inv("A", 100);
         paid.paid_date = Some(d("2024-03-01"));
         paid.paid_amount = 100;
-        let (changes, _) = diff("2024-02-01", &[inv("A", 100)], &[paid], true).finish();
-        assert_eq!(changes[0].effective, Some(d("2024-02-01")));
+        let (found, _) = diff("2024-02-01", &[inv("A", 100)], &[paid], true);
+        assert_eq!(found[0].change.effective, Some(d("2024-02-01")));
+        assert_eq!(found[0].event, None, "not paid yet on the as-of date");
     }
 
     #[test]
@@ -292,14 +333,23 @@ mod tests {
         future.invoice_date = d("2024-03-01");
         future.due_date = d("2024-03-31");
         let stored = [inv("A", 100), inv("B", 200), already_paid, future];
-        let mut diff = diff("2024-02-01", &stored, &[inv("A", 100)], false);
-        assert_eq!(diff.missing_open(), 1);
+        let (found, _) = diff("2024-02-01", &stored, &[inv("A", 100)], false);
+        assert!(found.is_empty());
+        let mut diff = LedgerDiff::new(d("2024-02-01"));
         for i in &stored {
-            diff.close_if_missing(i);
+            diff.stored(i);
         }
-        let (changes, s) = diff.finish();
+        assert!(diff.incoming(inv("A", 100)).is_none());
+        assert_eq!(diff.missing_open(), 1);
+        let closed: Vec<Found> = stored
+            .iter()
+            .filter_map(|i| diff.close_if_missing(i))
+            .collect();
+        let s = diff.summary();
         assert_eq!((s.unchanged, s.closed), (1, 1));
-        let closed = &changes[0];
+        let closed = &closed[0];
+        assert_eq!(closed.event, Some(EventKind::InvoicePaid));
+        let closed = &closed.change;
         assert_eq!(closed.kind, ChangeKind::Closed);
         assert_eq!(closed.effective, Some(d("2024-02-01")));
         assert_eq!(closed.invoice.invoice_id, "B");
@@ -312,16 +362,18 @@ mod tests {
     #[test]
     fn delta_leaves_missing_invoices_alone() {
         let stored = [inv("A", 100), inv("B", 200)];
-        let (changes, s) = diff("2024-02-01", &stored, &[inv("C", 1)], false).finish();
+        let (found, s) = diff("2024-02-01", &stored, &[inv("C", 1)], false);
         assert_eq!((s.new, s.closed), (1, 0));
-        assert_eq!(changes.len(), 1);
+        assert_eq!(found.len(), 1);
     }
 
     #[test]
     fn closing_twice_records_one_change() {
         let stored = [inv("B", 200)];
-        let mut diff = diff("2024-02-01", &stored, &[], true);
-        diff.close_if_missing(&stored[0]);
-        assert_eq!(diff.finish().1.closed, 1);
+        let mut diff = LedgerDiff::new(d("2024-02-01"));
+        diff.stored(&stored[0]);
+        assert!(diff.close_if_missing(&stored[0]).is_some());
+        assert!(diff.close_if_missing(&stored[0]).is_none());
+        assert_eq!(diff.summary().closed, 1);
     }
 }

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use super::batch::{get_many, key, put_many};
 use super::codec::{Item, StoredInvoice, doc, invoice_attrs, invoice_from, n, s};
-use super::keys::{self, GSI1_PK, GSI1_SK, PK, SK, shard};
+use super::keys::{self, GSI1_PK, GSI1_SK, PK, SK, plan_shard, shard};
 use super::{DynamoStore, backend, check_tenant};
 
 /// Conditional puts in flight at once.
@@ -211,7 +211,7 @@ fn current_item(tenant: &str, v: &StoredInvoice) -> Item {
         GSI1_PK.into(),
         s(keys::invoices_by_customer_pk(
             tenant,
-            shard(&inv.customer_id),
+            plan_shard(&inv.customer_id),
         )),
     );
     item.insert(
