@@ -3,6 +3,10 @@
 //! from `.venv`), SDK config pointing at it, and unique resource names.
 #![allow(dead_code)]
 
+pub mod runtime;
+pub mod ses_proxy;
+pub mod world;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

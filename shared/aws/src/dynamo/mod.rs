@@ -13,6 +13,10 @@ pub mod codec;
 mod extra;
 pub mod keys;
 mod ledger;
+mod portal;
+pub mod portal_keys;
+mod portal_self_service;
+mod portal_strategy;
 pub mod table;
 mod tenants;
 
