@@ -28,7 +28,7 @@ pub struct Args {
     /// The day to run (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub as_of: NaiveDate,
-    /// Strategy file [default: the built-in default strategy].
+    /// Strategy file [default: the tenant's stored strategy (PUT /api/strategy), else the built-in default].
     #[arg(long, value_name = "FILE")]
     pub strategy: Option<PathBuf>,
     /// Templates directory ({lang}/{name}.subject.j2, .txt.j2, .html.j2) [default: built in].
@@ -40,7 +40,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let strategy = load_strategy(args.strategy.as_deref())?;
+    let strategy =
+        crate::cmd_plan::strategy_for(args.strategy.as_deref(), Some(&args.db), &args.tenant)?;
     let templates = load_templates(args.templates.as_deref(), &strategy)?;
     let mut store = open_existing(&args.db)?;
     let mut outbox = Outbox::new(&args.outbox);

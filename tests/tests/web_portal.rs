@@ -7,6 +7,7 @@ mod web_support;
 use std::sync::atomic::Ordering;
 
 use arflow_app::portal::PortalStore;
+use arflow_app::store::LedgerStore;
 use arflow_local::SqliteStore;
 use web_support::*;
 
@@ -285,8 +286,16 @@ async fn dispute_filed_in_the_portal_pauses_dunning_in_the_next_plan() {
         before.iter().all(|r| !after.contains(r)),
         "before {before:?} after {after:?}"
     );
+    // The dispute sequence's acknowledgement went out at filing (issue 6
+    // self-service), so the plan does not repeat it.
+    let sent = SqliteStore::open(&db).unwrap().sent_log(TENANT).unwrap();
     assert!(
-        after.iter().any(|r| r.contains("dispute")),
-        "dispute sequence instead: {after:?}"
+        sent.iter()
+            .any(|r| r.rule == "event:dispute_ack" && r.invoice_ids == ["INV-A1"]),
+        "{sent:?}"
+    );
+    assert!(
+        !after.iter().any(|r| r == "event:dispute_ack"),
+        "not planned again: {after:?}"
     );
 }

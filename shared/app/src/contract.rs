@@ -63,6 +63,14 @@ pub fn run_store_contract<S: LedgerStore>(make: impl Fn() -> S) {
             an_ingested_object_is_recognised,
         ),
         ("tenants are isolated", tenants_are_isolated),
+        (
+            "customer invoices are that customer's current invoices",
+            customer_invoices_are_that_customers_current_invoices,
+        ),
+        (
+            "the ledger version moves with every change",
+            ledger_version_moves_with_every_change,
+        ),
     ];
     for (name, case) in cases {
         eprintln!("store contract: {name}");
@@ -465,4 +473,59 @@ fn tenants_are_isolated<S: LedgerStore>(store: &mut S) {
         1
     );
     assert!(!store.complete_task(T, "t1", "x").expect("complete"));
+}
+
+fn customer_invoices_are_that_customers_current_invoices<S: LedgerStore>(store: &mut S) {
+    let mut b = invoice("B", 200);
+    b.customer_id = "C2".into();
+    apply(
+        store,
+        T,
+        &[new(invoice("A", 100)), new(b), new(invoice("C", 300))],
+    );
+    apply(
+        store,
+        T,
+        &[change(
+            ChangeKind::Changed,
+            Some("2024-02-01"),
+            paid(invoice("C", 300), "2024-02-01"),
+        )],
+    );
+    apply(store, "tenant-b", &[new(invoice("D", 1))]);
+    let mut got = Vec::new();
+    store
+        .customer_invoices(T, "C1", &mut |i| got.push(i))
+        .expect("customer_invoices");
+    got.sort_by(|a, b| a.invoice_id.cmp(&b.invoice_id));
+    assert_eq!(
+        got,
+        vec![invoice("A", 100), paid(invoice("C", 300), "2024-02-01")]
+    );
+    let mut none = Vec::new();
+    store
+        .customer_invoices(T, "nobody", &mut |i| none.push(i))
+        .expect("customer_invoices");
+    assert!(none.is_empty());
+}
+
+fn ledger_version_moves_with_every_change<S: LedgerStore>(store: &mut S) {
+    let v0 = store.ledger_version(T).expect("ledger_version");
+    apply(store, T, &[new(invoice("A", 100))]);
+    let v1 = store.ledger_version(T).expect("ledger_version");
+    store
+        .apply_changes(T, &[], &[full_customer("C1")])
+        .expect("customers");
+    let v2 = store.ledger_version(T).expect("ledger_version");
+    apply(store, "tenant-b", &[new(invoice("A", 1))]);
+    let v3 = store.ledger_version(T).expect("ledger_version");
+    if v0.is_none() {
+        // A store that cannot tell says so every time; callers then never cache.
+        assert_eq!((v1, v2, v3), (None, None, None));
+        return;
+    }
+    assert_ne!(v0, v1, "new invoices");
+    assert_ne!(v1, v2, "customers");
+    assert_eq!(v2, v3, "another tenant's change");
+    assert_eq!(v3, store.ledger_version(T).expect("ledger_version"));
 }

@@ -4,10 +4,12 @@
 pub mod contract;
 mod csv_chunks;
 pub mod dispatch;
+pub mod fast;
 pub mod idset;
 pub mod ingest;
 pub mod portal;
 pub mod reader;
 pub mod report;
 pub mod store;
+pub mod strategy_store;
 pub mod templates;

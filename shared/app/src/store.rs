@@ -127,6 +127,29 @@ pub trait LedgerStore {
         visit: &mut dyn FnMut(Invoice),
     ) -> Result<(), StoreError>;
 
+    /// Calls `visit` with the latest version of every invoice of one
+    /// customer. The default filters [`LedgerStore::current_invoices`];
+    /// stores with an index by customer override it.
+    fn customer_invoices(
+        &self,
+        tenant: &str,
+        customer_id: &str,
+        visit: &mut dyn FnMut(Invoice),
+    ) -> Result<(), StoreError> {
+        self.current_invoices(tenant, &mut |i| {
+            if i.customer_id == customer_id {
+                visit(i)
+            }
+        })
+    }
+
+    /// A cheap number that changes whenever the tenant's ledger does
+    /// (invoices or customers), so reports computed from it can be cached;
+    /// `None` when the store cannot tell cheaply (then nothing is cached).
+    fn ledger_version(&self, _tenant: &str) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+
     /// Calls `visit`, for every invoice, with the version that held on
     /// `as_of`: among the versions effective on or before `as_of` (a first
     /// version is effective since ever), the one recorded last. Recording

@@ -8,5 +8,6 @@ pub mod outbox;
 mod portal_sqlite;
 mod schema;
 mod sqlite;
+mod strategy_sqlite;
 
 pub use sqlite::{RowCounts, SqliteStore};

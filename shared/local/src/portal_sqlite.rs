@@ -1,5 +1,6 @@
 //! `PortalStore` for `SqliteStore`: the portal's tables (schema migration 2)
-//! in the same SQLite file as the ledger.
+//! in the same SQLite file as the ledger; `SelfServiceStore` in
+//! `portal_sqlite/self_service.rs`.
 
 use arflow_app::portal::{
     ApiKey, AuditEntry, ContactPrefs, Dispute, DisputeState, PortalStore, PromiseToPay, Scope,
@@ -269,5 +270,6 @@ impl PortalStore for SqliteStore {
     }
 }
 
+mod self_service;
 #[cfg(test)]
 mod tests;

@@ -164,6 +164,47 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX audit_log_by_tenant ON audit_log (tenant, seq);
     ",
+    // 3: the portal reads one customer's invoices per request, and caches
+    // reports by a per-tenant ledger version bumped with every ledger write.
+    "
+    CREATE INDEX invoices_by_customer ON invoices (tenant, customer_id, invoice_id);
+
+    CREATE TABLE ledger_versions (
+        tenant  TEXT    NOT NULL PRIMARY KEY,
+        version INTEGER NOT NULL
+    ) WITHOUT ROWID, STRICT;
+    ",
+    // 4: collection strategies (TOML), one row per version; the latest wins.
+    "
+    CREATE TABLE strategies (
+        tenant  TEXT    NOT NULL,
+        version INTEGER NOT NULL,
+        source  TEXT    NOT NULL,
+        PRIMARY KEY (tenant, version)
+    ) WITHOUT ROWID, STRICT;
+    ",
+    // 5: customer self-service (shared/app portal::SelfServiceStore):
+    // payment plans (JSON bodies beside their keys) and one attachment per
+    // dispute (the file as a blob).
+    "
+    CREATE TABLE payment_plans (
+        tenant       TEXT    NOT NULL,
+        plan_id      TEXT    NOT NULL,
+        state        TEXT    NOT NULL,
+        requested_at INTEGER NOT NULL,
+        body         TEXT    NOT NULL,
+        PRIMARY KEY (tenant, plan_id)
+    ) STRICT;
+
+    CREATE TABLE dispute_attachments (
+        tenant       TEXT NOT NULL,
+        dispute_id   TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        bytes        BLOB NOT NULL,
+        PRIMARY KEY (tenant, dispute_id)
+    ) STRICT;
+    ",
 ];
 
 /// The schema version this build writes.

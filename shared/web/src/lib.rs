@@ -7,24 +7,40 @@
 
 mod api;
 mod auth;
+mod cache;
+mod dashboard;
+mod dashboard_auth;
+mod dispute_notify;
 mod html;
 mod pages;
+mod pages_dispute;
+mod pages_plans;
 mod rate;
+mod statement;
+mod svg;
 
 use std::sync::{Arc, Mutex};
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::PortalStore;
+use arflow_app::portal::{PaymentGateway, PortalStore, SelfServiceStore, TestGateway};
 use arflow_app::store::LedgerStore;
+use arflow_app::strategy_store::StrategyStore;
 use arflow_domain::strategy::Strategy;
+use arflow_domain::template::TemplateSet;
 use axum::Router;
 use axum::routing::{get, post};
 
 pub use html::escape;
 
 /// Everything a store behind the router must be.
-pub trait WebStore: LedgerStore + PortalStore + Send + 'static {}
-impl<T: LedgerStore + PortalStore + Send + 'static> WebStore for T {}
+pub trait WebStore:
+    LedgerStore + PortalStore + SelfServiceStore + StrategyStore + Send + 'static
+{
+}
+impl<T: LedgerStore + PortalStore + SelfServiceStore + StrategyStore + Send + 'static> WebStore
+    for T
+{
+}
 
 /// Seconds since the Unix epoch; injected so tests can move time.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -64,6 +80,10 @@ pub struct Web<S, M> {
     pub sender: Arc<Mutex<M>>,
     pub config: Arc<Config>,
     limiter: Arc<rate::Limiter>,
+    gateway: Arc<Mutex<Box<dyn PaymentGateway + Send>>>,
+    /// Renders the dispute acknowledgement sent at filing; none: the next run sends it.
+    templates: Arc<Option<TemplateSet>>,
+    reports: Arc<cache::Reports>,
 }
 
 impl<S, M> Clone for Web<S, M> {
@@ -73,18 +93,41 @@ impl<S, M> Clone for Web<S, M> {
             sender: self.sender.clone(),
             config: self.config.clone(),
             limiter: self.limiter.clone(),
+            gateway: self.gateway.clone(),
+            templates: self.templates.clone(),
+            reports: self.reports.clone(),
         }
     }
 }
 
 impl<S: WebStore, M: Sender + Send + 'static> Web<S, M> {
     pub fn new(store: S, sender: M, config: Config) -> Self {
+        let templates = arflow_app::templates::default_templates()
+            .ok()
+            .map(|t| t.with_default_language(&config.strategy.tenant.language));
         Web {
             store: Arc::new(Mutex::new(store)),
             sender: Arc::new(Mutex::new(sender)),
             config: Arc::new(config),
             limiter: Arc::new(rate::Limiter::new(5, 15 * 60)),
+            gateway: Arc::new(Mutex::new(Box::new(TestGateway))),
+            templates: Arc::new(templates),
+            reports: Arc::default(),
         }
+    }
+
+    /// Scheduled payments go through `gateway` (the default is
+    /// [`TestGateway`], which moves no money).
+    pub fn with_gateway(mut self, gateway: impl PaymentGateway + Send + 'static) -> Self {
+        self.gateway = Arc::new(Mutex::new(Box::new(gateway)));
+        self
+    }
+
+    /// The templates the dispute acknowledgement is rendered with at filing
+    /// (the default is the built-in set).
+    pub fn with_templates(mut self, templates: TemplateSet) -> Self {
+        self.templates = Arc::new(Some(templates));
+        self
     }
 
     fn now(&self) -> i64 {
@@ -106,10 +149,31 @@ pub fn router<S: WebStore, M: Sender + Send + 'static>(state: Web<S, M>) -> Rout
         .route("/sign-out", post(auth::sign_out::<S, M>))
         .route("/invoices", get(pages::invoices::<S, M>))
         .route("/invoices/{id}", get(pages::invoice::<S, M>))
-        .route("/invoices/{id}/dispute", post(pages::dispute::<S, M>))
+        .route(
+            "/invoices/{id}/dispute",
+            post(pages_dispute::dispute::<S, M>).layer(pages_dispute::body_limit()),
+        )
+        .route(
+            "/invoices/{id}/schedule-payment",
+            post(pages_plans::schedule_payment::<S, M>),
+        )
+        .route(
+            "/payment-plans",
+            get(pages_plans::plans_page::<S, M>).post(pages_plans::request_plan::<S, M>),
+        )
         .route("/invoices/{id}/promise", post(pages::promise::<S, M>))
         .route("/payments", get(pages::payments::<S, M>))
         .route("/statement.csv", get(pages::statement_csv::<S, M>))
+        .route("/statement", get(statement::statement::<S, M>))
+        .route("/dashboard", get(dashboard::dashboard::<S, M>))
+        .route(
+            "/dashboard/sign-in",
+            get(dashboard_auth::sign_in_page::<S, M>).post(dashboard_auth::sign_in::<S, M>),
+        )
+        .route(
+            "/dashboard/sign-out",
+            post(dashboard_auth::sign_out::<S, M>),
+        )
         .route(
             "/preferences",
             get(pages::preferences::<S, M>).post(pages::save_preferences::<S, M>),

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::{AuditEntry, ContactPrefs, Dispute, DisputeState, PromiseToPay, Session};
+use arflow_app::portal::{AuditEntry, ContactPrefs, Dispute, PromiseToPay, Session};
 use arflow_domain::ledger::Invoice;
 use arflow_domain::money::{Currency, Money};
 use axum::Form;
@@ -31,20 +31,20 @@ pub fn today(now: i64) -> NaiveDate {
         .date_naive()
 }
 
-fn money(minor: i64, c: Currency) -> String {
+pub(crate) fn money(minor: i64, c: Currency) -> String {
     format!("{} {}", Money::new(minor, c).to_grouped_string(), c.code())
 }
 
-type Page = Result<Response, Response>;
+pub(crate) type Page = Result<Response, Response>;
 
-fn signed_in<S: WebStore, M: Sender + Send + 'static>(
+pub(crate) fn signed_in<S: WebStore, M: Sender + Send + 'static>(
     st: &Web<S, M>,
     headers: &HeaderMap,
 ) -> Result<Session, Response> {
     session(st, headers).ok_or_else(|| Redirect::to("/").into_response())
 }
 
-fn unavailable() -> Response {
+pub(crate) fn unavailable() -> Response {
     status_page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Unavailable",
@@ -52,23 +52,19 @@ fn unavailable() -> Response {
     )
 }
 
-fn own_invoices<S: WebStore, M: Sender + Send + 'static>(
+pub(crate) fn own_invoices<S: WebStore, M: Sender + Send + 'static>(
     st: &Web<S, M>,
     s: &Session,
 ) -> Result<Vec<Invoice>, Response> {
     let mut out = Vec::new();
     st.store()
-        .current_invoices(&s.tenant, &mut |i| {
-            if i.customer_id == s.customer_id {
-                out.push(i)
-            }
-        })
+        .customer_invoices(&s.tenant, &s.customer_id, &mut |i| out.push(i))
         .map_err(|_| unavailable())?;
     out.sort_by(|a, b| (a.due_date, &a.invoice_id).cmp(&(b.due_date, &b.invoice_id)));
     Ok(out)
 }
 
-fn own_invoice<S: WebStore, M: Sender + Send + 'static>(
+pub(crate) fn own_invoice<S: WebStore, M: Sender + Send + 'static>(
     st: &Web<S, M>,
     s: &Session,
     id: &str,
@@ -151,16 +147,11 @@ pub async fn invoice<S: WebStore, M: Sender + Send + 'static>(
         "<dl><dt>Invoice date</dt><dd>{}</dd><dt>Due date</dt><dd>{}</dd><dt>Amount</dt><dd>{}</dd>\
          <dt>Outstanding</dt><dd>{}</dd><dt>Days past due</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd></dl>\
          <ul>{listed}</ul>\
-         <h2>Dispute this invoice</h2><form method=\"post\" action=\"/invoices/{id}/dispute\">{csrf}\
-         <label for=\"reason\">Reason</label><select id=\"reason\" name=\"reason\">\
-         <option>Goods or service not received</option><option>Wrong amount</option><option>Damaged or faulty</option><option>Other</option></select>\
-         <label for=\"amount\">Disputed amount ({cur})</label><input id=\"amount\" name=\"amount\" inputmode=\"decimal\" required>\
-         <label for=\"message\">Message</label><textarea id=\"message\" name=\"message\" rows=\"4\"></textarea>\
-         <button type=\"submit\">File dispute</button></form>\
+         {dispute_form}\
          <h2>Promise to pay</h2><form method=\"post\" action=\"/invoices/{id}/promise\">{csrf}\
          <label for=\"date\">I will pay on</label><input id=\"date\" name=\"date\" type=\"date\" required>\
          <label for=\"pamount\">Amount ({cur})</label><input id=\"pamount\" name=\"amount\" inputmode=\"decimal\" required>\
-         <button type=\"submit\">Promise to pay</button></form>",
+         <button type=\"submit\">Promise to pay</button></form>{schedule_form}",
         i.invoice_date,
         i.due_date,
         escape(&money(i.amount, i.currency)),
@@ -168,6 +159,9 @@ pub async fn invoice<S: WebStore, M: Sender + Send + 'static>(
         i.days_past_due(day).max(0),
         i.status.as_str(),
         cur = i.currency.code(),
+        dispute_form = crate::pages_dispute::form(&i.invoice_id, i.currency.code(), &s.csrf),
+        schedule_form =
+            crate::pages_plans::schedule_form(&i.invoice_id, i.currency.code(), &s.csrf),
     );
     Ok(Html(page(
         &format!("Invoice {}", i.invoice_id),
@@ -177,17 +171,7 @@ pub async fn invoice<S: WebStore, M: Sender + Send + 'static>(
     .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct DisputeForm {
-    #[serde(default)]
-    csrf: String,
-    reason: String,
-    amount: String,
-    #[serde(default)]
-    message: String,
-}
-
-fn forbidden() -> Response {
+pub(crate) fn forbidden() -> Response {
     status_page(
         StatusCode::FORBIDDEN,
         "Form expired",
@@ -195,7 +179,7 @@ fn forbidden() -> Response {
     )
 }
 
-fn bad(msg: &str) -> Response {
+pub(crate) fn bad(msg: &str) -> Response {
     status_page(
         StatusCode::UNPROCESSABLE_ENTITY,
         "Please check the form",
@@ -203,7 +187,7 @@ fn bad(msg: &str) -> Response {
     )
 }
 
-fn parse_amount(raw: &str, i: &Invoice) -> Result<i64, Response> {
+pub(crate) fn parse_amount(raw: &str, i: &Invoice) -> Result<i64, Response> {
     match Money::parse(raw.trim(), i.currency) {
         Ok(m) if m.minor > 0 => Ok(m.minor),
         _ => Err(bad(&format!(
@@ -214,7 +198,13 @@ fn parse_amount(raw: &str, i: &Invoice) -> Result<i64, Response> {
     }
 }
 
-fn audit(actor: &str, action: &str, target: String, detail: String, at: i64) -> AuditEntry {
+pub(crate) fn audit(
+    actor: &str,
+    action: &str,
+    target: String,
+    detail: String,
+    at: i64,
+) -> AuditEntry {
     AuditEntry {
         at,
         actor: actor.to_string(),
@@ -222,65 +212,6 @@ fn audit(actor: &str, action: &str, target: String, detail: String, at: i64) -> 
         target,
         detail,
     }
-}
-
-pub async fn dispute<S: WebStore, M: Sender + Send + 'static>(
-    State(st): State<Web<S, M>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<DisputeForm>,
-) -> Page {
-    let s = signed_in(&st, &headers)?;
-    if !csrf_ok(&s, &f.csrf) {
-        return Err(forbidden());
-    }
-    let i = own_invoice(&st, &s, &id)?;
-    let amount = parse_amount(&f.amount, &i)?;
-    if f.reason.trim().is_empty() || f.reason.len() > 200 || f.message.len() > 4000 {
-        return Err(bad(
-            "Give a reason (up to 200 characters) and a message up to 4,000.",
-        ));
-    }
-    let now = st.now();
-    let d = Dispute {
-        id: format!("D-{}", random_hex(6)),
-        customer_id: s.customer_id.clone(),
-        invoice_id: i.invoice_id.clone(),
-        reason: f.reason.trim().to_string(),
-        amount,
-        message: f.message.trim().to_string(),
-        state: DisputeState::Open,
-        owner: None,
-        notes: vec![],
-        opened_at: now,
-        updated_at: now,
-    };
-    {
-        let mut store = st.store();
-        store
-            .insert_dispute(&s.tenant, &d)
-            .map_err(|_| unavailable())?;
-        let _ = store.append_audit(
-            &s.tenant,
-            &audit(
-                &format!("customer:{}", s.customer_id),
-                "dispute.open",
-                format!("dispute:{}", d.id),
-                format!("invoice {} amount {}", d.invoice_id, d.amount),
-                now,
-            ),
-        );
-    }
-    let body = format!(
-        "<p class=\"note\">Dispute {} is filed. We have paused reminders for invoice {} while we look into it.</p><p><a href=\"/invoices\">Back to your invoices</a></p>",
-        escape(&d.id),
-        escape(&d.invoice_id)
-    );
-    Ok((
-        StatusCode::CREATED,
-        Html(page("Dispute filed", Some(&s.csrf), &body)),
-    )
-        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -292,7 +223,7 @@ pub struct PromiseForm {
 }
 
 /// Grace days after a promised date before the promise counts as broken.
-const PROMISE_GRACE_DAYS: u32 = 3;
+pub(crate) const PROMISE_GRACE_DAYS: u32 = 3;
 
 pub async fn promise<S: WebStore, M: Sender + Send + 'static>(
     State(st): State<Web<S, M>>,

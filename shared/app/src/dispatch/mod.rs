@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use arflow_domain::ledger::Customer;
 use arflow_domain::sent::SentRecord;
-use arflow_domain::strategy::{Action, PlanInput, Strategy, plan};
+use arflow_domain::strategy::{Action, Strategy};
 use arflow_domain::template::TemplateSet;
 use chrono::NaiveDate;
 
@@ -99,9 +99,11 @@ pub fn run_day(
     )
 }
 
-/// [`run_day`] with the portal's holds (issue 6): invoices with an active
-/// dispute are planned as disputed, those under a promise to pay are left
-/// out until its date plus grace.
+/// [`run_day`] with the portal's state (issue 6): invoices with an active
+/// dispute are planned as disputed, those under a promise to pay or a
+/// requested/approved payment plan are left out, contact preferences apply,
+/// and instalment reminders and broken-promise notices are added
+/// ([`Holds::plan_day`]).
 pub fn run_day_with_holds(
     store: &mut dyn LedgerStore,
     tenant: &str,
@@ -111,23 +113,18 @@ pub fn run_day_with_holds(
     sender: &mut dyn Sender,
     holds: &Holds,
 ) -> Result<DaySummary, RunError> {
-    let mut invoices = Vec::new();
-    store.invoices_as_of(tenant, as_of, &mut |i| invoices.push(i))?;
-    // Portal holds (disputes, promises to pay): see `crate::portal::holds`.
-    let invoices = holds.apply(invoices, as_of);
-    let customers: HashMap<String, Customer> = store
+    let mut ledger = Vec::new();
+    store.invoices_as_of(tenant, as_of, &mut |i| ledger.push(i))?;
+    let mut customers: HashMap<String, Customer> = store
         .customers(tenant)?
         .into_iter()
         .map(|c| (c.customer_id.clone(), c))
         .collect();
     let sent = store.sent_log(tenant)?;
-    let actions = plan(&PlanInput {
-        as_of,
-        invoices: &invoices,
-        customers: &customers,
-        strategy,
-        sent: &sent,
-    });
+    // Portal state (holds, preferences, instalment reminders, broken
+    // promises): see `crate::portal::holds`.
+    let day = holds.plan_day(strategy, ledger, &mut customers, as_of, &sent);
+    let (invoices, actions) = (day.invoices, day.actions);
 
     let renderer = Renderer::new(strategy, templates, &invoices, &customers, as_of);
     let mut prepared = Vec::with_capacity(actions.len());

@@ -1,7 +1,8 @@
 //! Promises to pay, and the holds portal activity puts on dunning: an active
 //! dispute marks its invoice disputed for the planner (no dunning, the
 //! dispute sequence instead); a promise to pay keeps its invoice out of the
-//! plan until the promised date plus the grace days.
+//! plan until the promised date plus the grace days; a requested or approved
+//! payment plan keeps its invoices out while it lasts.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,7 +10,11 @@ use arflow_domain::ledger::Invoice;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::Dispute;
+use super::{ContactPrefs, Dispute, PaymentPlan, PortalStore, SelfServiceStore};
+
+mod plan;
+
+pub use plan::HeldDay;
 
 /// A customer's promise to pay an invoice by a date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,29 +53,57 @@ impl PromiseToPay {
     }
 }
 
-/// The portal's disputes and promises of one tenant, as the planner's
-/// holds.
+/// The portal's state of one tenant as the planner's holds: disputes,
+/// promises to pay, payment plans and contact preferences (see
+/// `holds/plan.rs` for how they change the plan).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Holds {
     pub disputes: Vec<Dispute>,
     pub promises: Vec<PromiseToPay>,
+    pub plans: Vec<PaymentPlan>,
+    /// Contact preferences by customer id.
+    pub prefs: Vec<(String, ContactPrefs)>,
 }
 
 impl Holds {
-    /// Reads a tenant's disputes and promises.
-    pub fn load(
-        store: &dyn super::PortalStore,
+    /// Reads a tenant's disputes, promises, payment plans and preferences.
+    pub fn load<S: PortalStore + SelfServiceStore + ?Sized>(
+        store: &S,
         tenant: &str,
     ) -> Result<Holds, crate::store::StoreError> {
         Ok(Holds {
             disputes: store.disputes(tenant)?,
             promises: store.promises(tenant)?,
+            plans: store.plans(tenant)?,
+            prefs: store.all_contact_prefs(tenant)?,
         })
     }
 
-    /// [`apply_holds`] with these disputes and promises.
+    /// [`apply_holds`] with these disputes and promises, and the open
+    /// invoices of a requested or approved payment plan left out too.
     pub fn apply(&self, invoices: Vec<Invoice>, as_of: NaiveDate) -> Vec<Invoice> {
-        apply_holds(invoices, &self.disputes, &self.promises, as_of)
+        let mut out = apply_holds(invoices, &self.disputes, &self.promises, as_of);
+        let planned = self.planned();
+        if !planned.is_empty() {
+            out.retain(|i| {
+                !(i.is_open_on(as_of)
+                    && planned.contains(&(i.customer_id.as_str(), i.invoice_id.as_str())))
+            });
+        }
+        out
+    }
+
+    /// (customer, invoice) of every requested or approved plan.
+    fn planned(&self) -> HashSet<(&str, &str)> {
+        self.plans
+            .iter()
+            .filter(|p| p.state.is_holding())
+            .flat_map(|p| {
+                p.invoice_ids
+                    .iter()
+                    .map(move |i| (p.customer_id.as_str(), i.as_str()))
+            })
+            .collect()
     }
 }
 

@@ -25,6 +25,7 @@ const CUSTOMER_FACING: &[&str] = &[
     "welcome",
     "dispute_ack",
     "dispute_resolved",
+    "instalment_reminder",
 ];
 
 /// Internal notifications and tasks: shipped in English.
@@ -39,6 +40,7 @@ const INTERNAL: &[&str] = &[
     "credit_release",
     "collections_handover",
     "account_manager_call",
+    "promise_broken",
 ];
 
 fn templates_dir() -> PathBuf {

@@ -37,6 +37,12 @@ pub struct Events {
     /// Touch-base tasks that replace automated messages for white-glove customers.
     #[serde(default)]
     pub white_glove: Option<WhiteGlove>,
+    /// Approved payment plans (customer portal): a reminder before each instalment.
+    #[serde(default)]
+    pub instalment_reminder: Option<InstalmentReminder>,
+    /// A promise to pay broken (its date and grace passed, the invoice still open): notify once.
+    #[serde(default)]
+    pub broken_promise: Option<BrokenPromise>,
 }
 
 impl Events {
@@ -63,6 +69,10 @@ impl Events {
                 .white_glove
                 .clone()
                 .or_else(|| fallback.white_glove.clone()),
+            instalment_reminder: (self.instalment_reminder.clone())
+                .or_else(|| fallback.instalment_reminder.clone()),
+            broken_promise: (self.broken_promise.clone())
+                .or_else(|| fallback.broken_promise.clone()),
         }
     }
 }
@@ -171,4 +181,38 @@ pub struct WhiteGlove {
 
 fn account_manager() -> Role {
     Role::AccountManager
+}
+
+/// A reminder to the customer before each instalment of an approved payment plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstalmentReminder {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_channel")]
+    #[schemars(with = "ChannelName")]
+    pub channel: Channel,
+    /// Sent this many days before the instalment's date (still sent up to the date itself).
+    #[serde(default = "three")]
+    pub days_before: u32,
+    pub template: String,
+}
+
+fn three() -> u32 {
+    3
+}
+
+/// Tell people when a customer's promise to pay is broken.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrokenPromise {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "ar_team")]
+    pub notify: Vec<Role>,
+    pub template: String,
+}
+
+fn ar_team() -> Vec<Role> {
+    vec![Role::ArTeam]
 }

@@ -166,6 +166,22 @@ fn event_refs<'s>(ev: &'s Events, p: &[Seg], out: &mut Vec<(Vec<Seg>, &'s str)>)
             d.resolved_template.as_deref(),
         );
     }
+    if let Some(r) = &ev.instalment_reminder {
+        push(
+            out,
+            &at(p, &[K("instalment_reminder")]),
+            "template",
+            Some(&r.template),
+        );
+    }
+    if let Some(b) = &ev.broken_promise {
+        push(
+            out,
+            &at(p, &[K("broken_promise")]),
+            "template",
+            Some(&b.template),
+        );
+    }
     if let Some(c) = &ev.credit {
         let cp = at(p, &[K("credit")]);
         push(out, &cp, "hold_template", Some(&c.hold_template));

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod planner;
+pub mod portal;
 pub mod sent_index;
 pub mod simulate;
 pub mod threshold;
@@ -18,7 +19,7 @@ mod validate;
 pub use action::{Action, ActionKind, Recipients};
 pub use load::{Diagnostic, Severity, StrategyError};
 pub use model::{Role, Strategy, Tone};
-pub use planner::{PlanInput, Planner, plan};
+pub use planner::{CreditStanding, PlanInput, Planner, credit_standings, plan};
 pub use sent_index::SentIndex;
 pub use simulate::{Simulation, simulate};
 
@@ -70,7 +71,9 @@ mod tests {
                 "final_notice",
                 "firm_follow_up",
                 "friendly_reminder",
+                "instalment_reminder",
                 "invoice_notification",
+                "promise_broken",
                 "statement",
                 "thank_you",
                 "touch_base",

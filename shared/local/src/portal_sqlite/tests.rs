@@ -116,3 +116,11 @@ fn api_key_is_found_by_hash_only_and_names_are_unique_per_tenant() {
     assert_eq!(s.api_key(&hash_secret("secret-key")).unwrap(), Some(key));
     assert_eq!(s.api_key("secret-key").unwrap(), None);
 }
+
+#[test]
+fn sqlite_store_keeps_the_portal_store_contract() {
+    let mut s = SqliteStore::open_in_memory().unwrap();
+    arflow_app::portal::contract::run_portal_store_contract(&mut s);
+    // Twice on one store: the suite picks fresh tenants each run.
+    arflow_app::portal::contract::run_portal_store_contract(&mut s);
+}

@@ -4,6 +4,7 @@
 
 use chrono::Datelike;
 
+use crate::ledger::Customer;
 use crate::money::Money;
 
 use super::super::action::{Action, ActionKind};
@@ -17,15 +18,9 @@ use super::events::Who;
 use super::explain;
 use super::summary::Summary;
 
-/// Adds the credit actions due for `who` to `out`.
-pub fn credit(
-    day: &Day<'_, '_>,
-    who: &Who<'_>,
-    c: &CreditPolicy,
-    sum: &Summary,
-    out: &mut Vec<Action>,
-) {
-    let customer = who.customer;
+/// Why the policy `c` holds `customer` on the day `sum` describes (over the
+/// limit, too far past due); empty when it does not.
+pub fn hold_reasons(customer: &Customer, c: &CreditPolicy, sum: &Summary) -> Vec<String> {
     let mut reasons = Vec::new();
     if c.hold_over_limit
         && let Some((used, limit)) = credit_used(customer, sum)
@@ -45,6 +40,18 @@ pub fn credit(
             "the oldest invoice is {dpd} days past due, beyond {n}"
         ));
     }
+    reasons
+}
+
+/// Adds the credit actions due for `who` to `out`.
+pub fn credit(
+    day: &Day<'_, '_>,
+    who: &Who<'_>,
+    c: &CreditPolicy,
+    sum: &Summary,
+    out: &mut Vec<Action>,
+) {
+    let reasons = hold_reasons(who.customer, c, sum);
     let on_hold = who.memory.is_some_and(|m| m.on_hold());
     let seg = who
         .segment
@@ -83,7 +90,7 @@ pub fn credit(
     }
     if let Some(review) = &c.annual_review
         && let Some(first) = sum.first_invoice
-        && (customer.credit_limit.is_some() || sum.has_open_balance())
+        && (who.customer.credit_limit.is_some() || sum.has_open_balance())
     {
         let mut years = day.as_of.year() - first.year();
         let mut anniversary = add_years(first, years);

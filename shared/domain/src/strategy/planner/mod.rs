@@ -14,6 +14,7 @@ mod customer;
 mod events;
 mod explain;
 mod guards;
+mod standing;
 mod summary;
 mod timeline;
 
@@ -38,6 +39,7 @@ use super::model::Strategy;
 use super::sent_index::SentIndex;
 use build::Day;
 use compile::Compiled;
+pub use standing::{CreditStanding, credit_standings};
 use summary::Summary;
 
 /// Everything one planning run needs.
@@ -56,8 +58,12 @@ pub struct PlanInput<'a> {
 
 /// The actions due on `input.as_of`, customers in id order.
 pub fn plan(input: &PlanInput<'_>) -> Vec<Action> {
-    Planner::new(input.strategy, input.invoices, input.customers)
-        .plan_day(input.as_of, &SentIndex::new(input.sent))
+    let t = std::time::Instant::now();
+    let p = Planner::new(input.strategy, input.invoices, input.customers);
+    eprintln!("TMP new {:?}", t.elapsed());
+    let r = p.plan_day(input.as_of, &SentIndex::new(input.sent));
+    eprintln!("TMP plan_day {:?}", t.elapsed());
+    r
 }
 
 /// A strategy and a ledger grouped by customer, ready to plan any day
@@ -128,7 +134,9 @@ impl<'a> Planner<'a> {
         if !self.compiled.days.is_business_day(as_of) {
             return Vec::new();
         }
+        let t = std::time::Instant::now();
         let day = Day::new(&self.compiled, self.invoices, sent, as_of);
+        eprintln!("TMP day {:?}", t.elapsed());
         let fallback = Customer::default();
         let mut sum = Summary::new(self.compiled.currency);
         let mut out = Vec::new();
@@ -143,6 +151,7 @@ impl<'a> Planner<'a> {
                 &mut out,
             );
         }
+        eprintln!("TMP customers {:?} {}", t.elapsed(), out.len());
         out.retain(|a| !sent.contains_id(&a.id));
         out
     }

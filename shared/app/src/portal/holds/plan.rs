@@ -1,0 +1,177 @@
+//! The day's plan with the portal's state, in one place for `plan --db`,
+//! `run` and the API: contact preferences change the customers (language,
+//! SMS opt-out) and the channel of their messages, holds take invoices out,
+//! and instalment reminders and broken-promise notices join the strategy's
+//! actions.
+
+use std::collections::{HashMap, HashSet};
+
+use arflow_domain::ledger::{Channel, Customer, Invoice};
+use arflow_domain::money::{Currency, Money};
+use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::portal::{BrokenPromiseDue, InstalmentDue, portal_actions};
+use arflow_domain::strategy::{Action, ActionKind, PlanInput, Recipients, Strategy, plan};
+use chrono::NaiveDate;
+
+use super::{Holds, broken_promises};
+use crate::portal::PlanState;
+
+/// A planned day: the actions, and the invoices to render them with (the
+/// held ledger plus the invoices of holding payment plans, which instalment
+/// reminders name).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeldDay {
+    pub invoices: Vec<Invoice>,
+    pub actions: Vec<Action>,
+}
+
+fn display(minor: i64, currency: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(c) => format!("{} {}", Money::new(minor, c).to_grouped_string(), c.code()),
+        Err(_) => format!("{minor} {currency}"),
+    }
+}
+
+impl Holds {
+    /// Plans `as_of` from the whole ledger with the portal's state; the
+    /// customers get their contact preferences applied in place.
+    pub fn plan_day(
+        &self,
+        strategy: &Strategy,
+        ledger: Vec<Invoice>,
+        customers: &mut HashMap<String, Customer>,
+        as_of: NaiveDate,
+        sent: &[SentRecord],
+    ) -> HeldDay {
+        self.apply_prefs(customers);
+        let planned = self.planned();
+        let set_aside: Vec<Invoice> = if planned.is_empty() {
+            Vec::new()
+        } else {
+            ledger
+                .iter()
+                .filter(|i| {
+                    i.is_open_on(as_of)
+                        && planned.contains(&(i.customer_id.as_str(), i.invoice_id.as_str()))
+                })
+                .cloned()
+                .collect()
+        };
+        let broken: Vec<BrokenPromiseDue> = if self.promises.is_empty() {
+            Vec::new()
+        } else {
+            broken_promises(&ledger, &self.promises, as_of)
+                .into_iter()
+                .filter_map(|p| {
+                    let i = ledger.iter().find(|i| i.invoice_id == p.invoice_id)?;
+                    Some(BrokenPromiseDue {
+                        customer_id: p.customer_id.clone(),
+                        invoice_id: p.invoice_id.clone(),
+                        promised_date: p.promised_date,
+                        amount_display: display(p.amount, i.currency.code()),
+                    })
+                })
+                .collect()
+        };
+        let dues = self.instalments_due(&set_aside);
+        let mut invoices = self.apply(ledger, as_of);
+        let mut actions = plan(&PlanInput {
+            as_of,
+            invoices: &invoices,
+            customers,
+            strategy,
+            sent,
+        });
+        actions.extend(portal_actions(
+            strategy, customers, &dues, &broken, as_of, sent,
+        ));
+        self.route(&mut actions, customers);
+        invoices.extend(set_aside);
+        HeldDay { invoices, actions }
+    }
+
+    /// Each instalment of an approved plan with an open invoice in `open`.
+    fn instalments_due(&self, open: &[Invoice]) -> Vec<InstalmentDue> {
+        let open: HashSet<(&str, &str)> = open
+            .iter()
+            .map(|i| (i.customer_id.as_str(), i.invoice_id.as_str()))
+            .collect();
+        let mut out = Vec::new();
+        for p in self.plans.iter().filter(|p| p.state == PlanState::Approved) {
+            if !p
+                .invoice_ids
+                .iter()
+                .any(|i| open.contains(&(p.customer_id.as_str(), i.as_str())))
+            {
+                continue;
+            }
+            for (k, inst) in p.instalments.iter().enumerate() {
+                out.push(InstalmentDue {
+                    plan_id: p.id.clone(),
+                    customer_id: p.customer_id.clone(),
+                    invoice_ids: p.invoice_ids.clone(),
+                    number: k + 1,
+                    count: p.instalments.len(),
+                    due_date: inst.due_date,
+                    amount_display: display(inst.amount, &p.currency),
+                });
+            }
+        }
+        out
+    }
+
+    /// The customers' portal preferences: their language, and SMS added to
+    /// their opt-outs when they asked for no text messages.
+    pub fn apply_prefs(&self, customers: &mut HashMap<String, Customer>) {
+        for (id, p) in &self.prefs {
+            let Some(c) = customers.get_mut(id) else {
+                continue;
+            };
+            if let Some(lang) = p.language.as_deref().filter(|l| !l.is_empty()) {
+                c.language = Some(lang.to_string());
+            }
+            if p.sms_opt_out && !c.opted_out.contains(&Channel::Sms) {
+                c.opted_out.push(Channel::Sms);
+            }
+        }
+    }
+
+    /// Moves e-mails and text messages to the channel the customer prefers
+    /// ("email" or "sms") when it has an address there and did not opt out
+    /// of it. The action keeps its id, so the sent log still recognises it.
+    pub fn route(&self, actions: &mut [Action], customers: &HashMap<String, Customer>) {
+        let prefs: HashMap<&str, &str> = self
+            .prefs
+            .iter()
+            .map(|(id, p)| (id.as_str(), p.channel.as_str()))
+            .collect();
+        for a in actions.iter_mut() {
+            let Some(want) = prefs.get(a.customer_id.as_str()) else {
+                continue;
+            };
+            let Some(c) = customers.get(&a.customer_id) else {
+                continue;
+            };
+            let (to, addresses) = match (*want, a.kind) {
+                ("sms", ActionKind::Email) => {
+                    (Channel::Sms, c.phone.iter().cloned().collect::<Vec<_>>())
+                }
+                ("email", ActionKind::Sms) => (Channel::Email, c.emails.clone()),
+                _ => continue,
+            };
+            if addresses.is_empty() || c.opted_out.contains(&to) {
+                continue;
+            }
+            a.kind = ActionKind::message(to);
+            a.channel = Some(to);
+            a.recipients = Recipients::Addresses(addresses);
+            a.explanation.push_str(&format!(
+                "; by {} as the customer prefers",
+                if to == Channel::Sms { "SMS" } else { "e-mail" }
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,268 @@
+//! Actions that come from the customer portal's state rather than from the
+//! ledger: a reminder before each instalment of an approved payment plan
+//! (`[events.instalment_reminder]`) and a notice when a promise to pay is
+//! broken (`[events.broken_promise]`). Pure, like the planner: the caller
+//! says which instalments and broken promises exist; ids are deterministic
+//! (the instalment's or the promise's date is the nominal day), so each is
+//! done once and recorded in the sent log like any other action.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Tz;
+
+use crate::ledger::{Channel, Customer};
+use crate::sent::SentRecord;
+
+use super::Strategy;
+use super::action::{Action, ActionKind, Recipients, Target, action_id, channel_str};
+use super::calendar::{BusinessDays, scheduled_for};
+use super::model::Tone;
+
+/// Rule of an instalment reminder.
+pub const INSTALMENT_REMINDER: &str = "event:instalment_reminder";
+/// Rule of a broken-promise notice.
+pub const BROKEN_PROMISE: &str = "event:broken_promise";
+
+/// One instalment of an approved payment plan that is not yet past.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstalmentDue {
+    pub plan_id: String,
+    pub customer_id: String,
+    /// The plan's invoices, sorted.
+    pub invoice_ids: Vec<String>,
+    /// 1-based, of `count`.
+    pub number: usize,
+    pub count: usize,
+    pub due_date: NaiveDate,
+    /// "400.00 USD".
+    pub amount_display: String,
+}
+
+/// A promise to pay that is broken on the planning day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenPromiseDue {
+    pub customer_id: String,
+    pub invoice_id: String,
+    pub promised_date: NaiveDate,
+    /// "1,200.00 USD".
+    pub amount_display: String,
+}
+
+/// The portal actions due on `as_of` that `sent` does not hold yet: an
+/// instalment reminder from `days_before` the instalment's date up to the
+/// date itself (on business days; not to white-glove customers nor on a
+/// channel the customer opted out of), and one notice per role for each
+/// broken promise.
+pub fn portal_actions(
+    strategy: &Strategy,
+    customers: &HashMap<String, Customer>,
+    instalments: &[InstalmentDue],
+    broken: &[BrokenPromiseDue],
+    as_of: NaiveDate,
+    sent: &[SentRecord],
+) -> Vec<Action> {
+    let days = BusinessDays::new(&strategy.tenant.calendar);
+    if !days.is_business_day(as_of) {
+        return Vec::new();
+    }
+    let done: HashSet<&str> = sent.iter().map(|r| r.action_id.as_str()).collect();
+    let tenant_tz: Tz = strategy.tenant.timezone.parse().unwrap_or(Tz::UTC);
+    let fallback = Customer::default();
+    let mut out = Vec::new();
+    if let Some(r) = strategy
+        .events
+        .instalment_reminder
+        .as_ref()
+        .filter(|r| r.enabled)
+    {
+        for i in instalments {
+            let nominal = i.due_date - Duration::days(i64::from(r.days_before));
+            if days.on_or_after(nominal) > as_of || as_of > i.due_date {
+                continue;
+            }
+            let customer = customers.get(&i.customer_id).unwrap_or(&fallback);
+            if customer.white_glove || customer.opted_out.contains(&r.channel) {
+                continue;
+            }
+            let ids: Vec<&str> = i.invoice_ids.iter().map(String::as_str).collect();
+            let kind = ActionKind::message(r.channel);
+            let id = action_id(
+                kind,
+                INSTALMENT_REMINDER,
+                Target::Channel(r.channel),
+                &i.customer_id,
+                &ids,
+                Some(i.due_date),
+            );
+            let addresses = match r.channel {
+                Channel::Email => customer.emails.clone(),
+                Channel::Sms | Channel::Whatsapp => customer.phone.iter().cloned().collect(),
+            };
+            let tz = customer
+                .timezone
+                .as_deref()
+                .and_then(|z| z.parse().ok())
+                .unwrap_or(tenant_tz);
+            let mut explanation = format!(
+                "Instalment {} of {}: {} due on {} (payment plan {})",
+                i.number, i.count, i.amount_display, i.due_date, i.plan_id
+            );
+            if addresses.is_empty() {
+                explanation.push_str(&format!("; no {} address on file", channel_str(r.channel)));
+            }
+            out.push(Action {
+                id,
+                kind,
+                customer_id: i.customer_id.clone(),
+                invoice_ids: i.invoice_ids.clone(),
+                rule: INSTALMENT_REMINDER.to_string(),
+                channel: Some(r.channel),
+                recipients: Recipients::Addresses(addresses),
+                template: Some(r.template.clone()),
+                scheduled_for: scheduled_for(as_of, strategy.tenant.send_hour, tz),
+                due_on: as_of,
+                explanation,
+                tone: Tone::Friendly,
+            });
+        }
+    }
+    if let Some(b) = strategy
+        .events
+        .broken_promise
+        .as_ref()
+        .filter(|b| b.enabled)
+    {
+        for p in broken {
+            for role in &b.notify {
+                let id = action_id(
+                    ActionKind::Notify,
+                    BROKEN_PROMISE,
+                    Target::Role(*role),
+                    &p.customer_id,
+                    &[p.invoice_id.as_str()],
+                    Some(p.promised_date),
+                );
+                out.push(Action {
+                    id,
+                    kind: ActionKind::Notify,
+                    customer_id: p.customer_id.clone(),
+                    invoice_ids: vec![p.invoice_id.clone()],
+                    rule: BROKEN_PROMISE.to_string(),
+                    channel: None,
+                    recipients: Recipients::Role(*role),
+                    template: Some(b.template.clone()),
+                    scheduled_for: scheduled_for(as_of, strategy.tenant.send_hour, tenant_tz),
+                    due_on: as_of,
+                    explanation: format!(
+                        "the customer promised to pay {} of {} by {} and has not; reminders resume",
+                        p.amount_display, p.invoice_id, p.promised_date
+                    ),
+                    tone: Tone::Neutral,
+                });
+            }
+        }
+    }
+    out.retain(|a| !done.contains(a.id.as_str()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::default_strategy;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn customers() -> HashMap<String, Customer> {
+        let c = Customer {
+            customer_id: "C1".into(),
+            name: "C one".into(),
+            emails: vec!["c1@example.com".into()],
+            ..Customer::default()
+        };
+        HashMap::from([("C1".to_string(), c)])
+    }
+
+    fn due(date: &str) -> InstalmentDue {
+        InstalmentDue {
+            plan_id: "PP-1".into(),
+            customer_id: "C1".into(),
+            invoice_ids: vec!["INV-1".into()],
+            number: 1,
+            count: 2,
+            due_date: d(date),
+            amount_display: "500.00 USD".into(),
+        }
+    }
+
+    #[test]
+    fn instalment_reminder_is_due_from_three_days_before_to_the_date_with_one_id() {
+        let s = default_strategy().unwrap();
+        let c = customers();
+        // 2024-02-15 is a Thursday: due from Monday the 12th.
+        let on = |day: &str| portal_actions(&s, &c, &[due("2024-02-15")], &[], d(day), &[]);
+        assert!(on("2024-02-09").is_empty());
+        let a = on("2024-02-12");
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].rule, INSTALMENT_REMINDER);
+        assert_eq!(a[0].template.as_deref(), Some("instalment_reminder"));
+        assert_eq!(
+            a[0].recipients,
+            Recipients::Addresses(vec!["c1@example.com".into()])
+        );
+        assert!(
+            a[0].explanation
+                .contains("Instalment 1 of 2: 500.00 USD due on 2024-02-15")
+        );
+        assert_eq!(
+            on("2024-02-15")[0].id,
+            a[0].id,
+            "the id does not depend on the day"
+        );
+        assert!(on("2024-02-16").is_empty(), "past the date");
+        let sent = [SentRecord::from(&a[0])];
+        assert!(
+            portal_actions(&s, &c, &[due("2024-02-15")], &[], d("2024-02-13"), &sent).is_empty()
+        );
+    }
+
+    #[test]
+    fn broken_promise_notifies_the_ar_team_once() {
+        let s = default_strategy().unwrap();
+        let b = BrokenPromiseDue {
+            customer_id: "C1".into(),
+            invoice_id: "INV-1".into(),
+            promised_date: d("2024-02-05"),
+            amount_display: "12.00 USD".into(),
+        };
+        let a = portal_actions(
+            &s,
+            &customers(),
+            &[],
+            std::slice::from_ref(&b),
+            d("2024-02-12"),
+            &[],
+        );
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            a[0].recipients,
+            Recipients::Role(super::super::Role::ArTeam)
+        );
+        assert_eq!(a[0].kind, ActionKind::Notify);
+        let sent = [SentRecord::from(&a[0])];
+        let again = portal_actions(&s, &customers(), &[], &[b], d("2024-02-13"), &sent);
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn nothing_portal_related_is_planned_on_a_weekend_or_on_an_opted_out_channel() {
+        let s = default_strategy().unwrap();
+        let mut c = customers();
+        assert!(portal_actions(&s, &c, &[due("2024-02-12")], &[], d("2024-02-10"), &[]).is_empty());
+        c.get_mut("C1").unwrap().opted_out = vec![Channel::Email];
+        assert!(portal_actions(&s, &c, &[due("2024-02-15")], &[], d("2024-02-12"), &[]).is_empty());
+    }
+}

@@ -1,0 +1,129 @@
+//! `/api/customers/{id}/communications`: the communication log of one
+//! customer — every message sent (the sent log), every call made (completed
+//! call tasks) and everything received (disputes with their notes, promises
+//! to pay, other portal actions from the audit log) — merged by time.
+
+use arflow_app::dispatch::Sender;
+use axum::extract::Path;
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use super::customers::find;
+use super::{Api, ApiResult, reply};
+use crate::WebStore;
+use crate::pages::today;
+
+/// Portal actions already listed as the dispute or promise they created.
+const SHOWN_AS_RECORDS: &[&str] = &["dispute.open", "promise.create"];
+
+struct Entry {
+    on: NaiveDate,
+    /// Seconds since the Unix epoch, when the source has a time.
+    at: Option<i64>,
+    direction: &'static str,
+    source: &'static str,
+    summary: String,
+    detail: Value,
+}
+
+pub async fn list<S: WebStore, M: Sender + Send + 'static>(
+    api: Api<S, M>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    find(&api, &id)?;
+    let (sent, tasks, disputes, promises, audit) = api.read(|s, t| {
+        Ok((
+            s.sent_log(t)?,
+            s.tasks(t)?,
+            s.disputes(t)?,
+            s.promises(t)?,
+            s.audit_log(t)?,
+        ))
+    })?;
+    let mut log = Vec::new();
+    for r in sent.into_iter().filter(|r| r.customer_id == id) {
+        let Some(channel) = r.channel.clone() else {
+            continue;
+        };
+        log.push(Entry {
+            on: r.sent_on,
+            at: None,
+            direction: "sent",
+            source: "sent_log",
+            summary: format!("{channel} ({}) about {}", r.rule, named(&r.invoice_ids)),
+            detail: json!(r),
+        });
+    }
+    for t in tasks
+        .into_iter()
+        .filter(|t| t.customer_id == id && t.kind == "call_task" && t.outcome.is_some())
+    {
+        log.push(Entry {
+            on: t.due_on,
+            at: None,
+            direction: "sent",
+            source: "call",
+            summary: format!("call: {}", t.outcome.as_deref().unwrap_or_default()),
+            detail: json!(t),
+        });
+    }
+    for d in disputes.into_iter().filter(|d| d.customer_id == id) {
+        log.push(Entry {
+            on: today(d.opened_at),
+            at: Some(d.opened_at),
+            direction: "received",
+            source: "dispute",
+            summary: format!(
+                "dispute of {} ({}): {}",
+                d.invoice_id,
+                d.state.as_str(),
+                d.reason
+            ),
+            detail: json!(d),
+        });
+    }
+    for p in promises.into_iter().filter(|p| p.customer_id == id) {
+        log.push(Entry {
+            on: today(p.created_at),
+            at: Some(p.created_at),
+            direction: "received",
+            source: "promise",
+            summary: format!("promise to pay {} by {}", p.invoice_id, p.promised_date),
+            detail: json!(p),
+        });
+    }
+    let actor = format!("customer:{id}");
+    for a in audit
+        .into_iter()
+        .filter(|a| a.actor == actor && !SHOWN_AS_RECORDS.contains(&a.action.as_str()))
+    {
+        log.push(Entry {
+            on: today(a.at),
+            at: Some(a.at),
+            direction: "received",
+            source: "portal",
+            summary: format!("{} {}", a.action, a.target),
+            detail: json!(a),
+        });
+    }
+    // A day's sends have no time: they sort before what came in that day.
+    log.sort_by_key(|e| (e.on, e.at.unwrap_or(i64::MIN)));
+    reply(
+        log.into_iter()
+            .map(|e| {
+                json!({
+                    "on": e.on, "at": e.at, "direction": e.direction,
+                    "source": e.source, "summary": e.summary, "detail": e.detail,
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn named(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "the account".into()
+    } else {
+        ids.join(", ")
+    }
+}
