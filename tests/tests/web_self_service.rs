@@ -1,8 +1,9 @@
 //! Customer self-service end to end: payment plans requested in the portal
 //! and worked through the API (instalment reminders in `arflow plan --db`),
 //! scheduled payments through the test gateway, the dispute
-//! acknowledgement and AR notice sent at filing, broken promises, contact
-//! preferences feeding the plan, and dispute attachments.
+//! acknowledgement and AR notice sent at filing, broken promises, missed
+//! plan instalments, contact preferences feeding the plan, and dispute
+//! attachments.
 
 mod web_support;
 
@@ -797,5 +798,116 @@ async fn customer_can_never_read_or_plan_another_customers_plan_or_invoice() {
             .await
             .body
             .contains(&plan)
+    );
+}
+
+#[tokio::test]
+async fn missed_instalment_resumes_dunning_and_notifies_the_ar_team_once() {
+    use arflow_app::portal::SelfServiceStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (db, store) = file_store(dir.path());
+    let app = app_with(store);
+    let (cookie, token) = sign_in(&app, "a%40example.com").await;
+    // 500.00 on 2024-02-15, 700.00 on 2024-03-15.
+    let id = request_plan(&app, &cookie, &token).await;
+    let key = api_key(&app, TENANT, "ops", &[Scope::Read, Scope::Write]);
+    let r = api(
+        &app.router,
+        "POST",
+        &format!("/api/payment-plans/{id}/approve"),
+        &key,
+        "{}",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    drop(app);
+
+    // The next ledger: INV-A1 has received 499.99 of the 500.00 due.
+    let mut paid = invoice("INV-A1", "A", "2024-01-31", 120_000);
+    paid.paid_amount = 49_999;
+    SqliteStore::open(&db)
+        .unwrap()
+        .apply_changes(
+            TENANT,
+            &[InvoiceChange {
+                kind: ChangeKind::Changed,
+                effective: None,
+                invoice: paid,
+            }],
+            &[],
+        )
+        .unwrap();
+    let outbox = dir.path().join("outbox");
+    let run = |day: &str| {
+        arflow_tests::run_ok(&[
+            "run",
+            "--db",
+            db.to_str().unwrap(),
+            "--tenant",
+            TENANT,
+            "--as-of",
+            day,
+            "--outbox",
+            outbox.to_str().unwrap(),
+        ])
+    };
+    // Held through 2024-02-18 (the instalment's date + 3 grace days).
+    let held = rules_for(&plan_json(&db, "2024-02-16"), "INV-A1");
+    assert!(held.is_empty(), "{held:?}");
+    // 2024-02-19 (Monday): missed by one cent.
+    let actions = plan_json(&db, "2024-02-19");
+    let notices: Vec<_> = actions
+        .iter()
+        .filter(|a| a["rule"] == "event:missed_instalment")
+        .collect();
+    assert_eq!(notices.len(), 1, "{actions:?}");
+    assert_eq!(notices[0]["invoice_ids"], serde_json::json!(["INV-A1"]));
+    assert_eq!(notices[0]["template"], "missed_instalment");
+    assert!(
+        notices[0]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("500.00 USD due by then, 499.99 USD received"),
+        "{}",
+        notices[0]
+    );
+    run("2024-02-19");
+    let missed_tasks = || {
+        SqliteStore::open(&db)
+            .unwrap()
+            .tasks(TENANT)
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.title.starts_with("[Instalment missed]"))
+            .collect::<Vec<_>>()
+    };
+    let tasks = missed_tasks();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].assignee, "ar_team");
+    assert!(tasks[0].body.contains("INV-A1"), "{}", tasks[0].body);
+    run("2024-02-20");
+    let later = rules_for(&plan_json(&db, "2024-02-21"), "INV-A1");
+    assert!(
+        !later.iter().any(|r| r == "event:missed_instalment"),
+        "{later:?}"
+    );
+    assert_eq!(missed_tasks().len(), 1, "notified once");
+    // 2024-03-01: INV-A1 is 30 days past due; a plan on track would still
+    // hold it, the missed one does not (and is not notified again).
+    let resumed = rules_for(&plan_json(&db, "2024-03-01"), "INV-A1");
+    assert!(
+        resumed.iter().any(|r| r.starts_with("escalation:")),
+        "dunning resumes: {resumed:?}"
+    );
+    assert!(
+        !resumed.iter().any(|r| r == "event:missed_instalment"),
+        "{resumed:?}"
+    );
+    let plans = SqliteStore::open(&db).unwrap().plans(TENANT).unwrap();
+    assert_eq!(
+        plans[0].state.as_str(),
+        "approved",
+        "planning leaves the plan's state to the AR team"
     );
 }

@@ -10,8 +10,9 @@
 //! invoices is many small invocations, never one long one. Each shard job
 //! has its own run marker, so a redelivered shard message enqueues nothing.
 //!
-//! Portal holds: open disputes and promises to pay (the tenant's
-//! `PortalStore`) pause dunning here exactly as in `arflow run`.
+//! Portal state: open disputes, promises to pay, payment plans and contact
+//! preferences (the tenant's portal stores) shape the plan here exactly as
+//! in `arflow run` (`Holds::plan_day`).
 
 use std::collections::HashMap;
 
@@ -19,7 +20,7 @@ use arflow_app::portal::Holds;
 use arflow_app::store::{LedgerStore, StoreError};
 use arflow_domain::ledger::{Customer, Invoice};
 use arflow_domain::sent::SentRecord;
-use arflow_domain::strategy::{Action, PlanInput, Strategy, plan};
+use arflow_domain::strategy::{Action, Strategy};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -189,8 +190,11 @@ pub fn plan_from_store(
     Ok(plan_day(invoices, customers, &sent, strategy, as_of, holds))
 }
 
-/// Plans a day: invoices under a holding promise to pay are left out, those
-/// with an active dispute are planned as disputed (`apply_holds`).
+/// Plans a day with the portal's state, as `arflow run` does
+/// (`Holds::plan_day`): disputed invoices get the dispute sequence, promises
+/// to pay and payment plans hold dunning, contact preferences apply, and
+/// instalment reminders, broken-promise and missed-instalment notices are
+/// added.
 fn plan_day(
     invoices: Vec<Invoice>,
     customers: Vec<Customer>,
@@ -199,18 +203,13 @@ fn plan_day(
     as_of: NaiveDate,
     holds: &Holds,
 ) -> Vec<Action> {
-    let invoices = holds.apply(invoices, as_of);
-    let customers: HashMap<String, Customer> = customers
+    let mut customers: HashMap<String, Customer> = customers
         .into_iter()
         .map(|c| (c.customer_id.clone(), c))
         .collect();
-    plan(&PlanInput {
-        as_of,
-        invoices: &invoices,
-        customers: &customers,
-        strategy,
-        sent,
-    })
+    holds
+        .plan_day(strategy, invoices, &mut customers, as_of, sent)
+        .actions
 }
 
 fn action_messages(tenant: &str, execution_id: &str, actions: &[Action]) -> Vec<QueueMessage> {

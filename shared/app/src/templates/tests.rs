@@ -41,6 +41,7 @@ const INTERNAL: &[&str] = &[
     "collections_handover",
     "account_manager_call",
     "promise_broken",
+    "missed_instalment",
 ];
 
 fn templates_dir() -> PathBuf {

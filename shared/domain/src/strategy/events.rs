@@ -43,6 +43,9 @@ pub struct Events {
     /// A promise to pay broken (its date and grace passed, the invoice still open): notify once.
     #[serde(default)]
     pub broken_promise: Option<BrokenPromise>,
+    /// An approved payment plan behind on an instalment (its date and grace passed): notify once.
+    #[serde(default)]
+    pub missed_instalment: Option<MissedInstalment>,
 }
 
 impl Events {
@@ -73,6 +76,8 @@ impl Events {
                 .or_else(|| fallback.instalment_reminder.clone()),
             broken_promise: (self.broken_promise.clone())
                 .or_else(|| fallback.broken_promise.clone()),
+            missed_instalment: (self.missed_instalment.clone())
+                .or_else(|| fallback.missed_instalment.clone()),
         }
     }
 }
@@ -215,4 +220,28 @@ pub struct BrokenPromise {
 
 fn ar_team() -> Vec<Role> {
     vec![Role::ArTeam]
+}
+
+/// Days after an instalment's date before a plan behind on it counts as missed,
+/// when the strategy has no `[events.missed_instalment]`.
+pub const DEFAULT_INSTALMENT_GRACE_DAYS: u32 = 3;
+
+fn instalment_grace() -> u32 {
+    DEFAULT_INSTALMENT_GRACE_DAYS
+}
+
+/// Tell people when an approved payment plan misses an instalment: the
+/// plan's invoices have received less than the instalments due up to a date
+/// whose grace days have passed. Dunning on them resumes either way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MissedInstalment {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Days after the instalment's date before it counts as missed.
+    #[serde(default = "instalment_grace")]
+    pub grace_days: u32,
+    #[serde(default = "ar_team")]
+    pub notify: Vec<Role>,
+    pub template: String,
 }

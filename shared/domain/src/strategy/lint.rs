@@ -182,6 +182,14 @@ fn event_refs<'s>(ev: &'s Events, p: &[Seg], out: &mut Vec<(Vec<Seg>, &'s str)>)
             Some(&b.template),
         );
     }
+    if let Some(m) = &ev.missed_instalment {
+        push(
+            out,
+            &at(p, &[K("missed_instalment")]),
+            "template",
+            Some(&m.template),
+        );
+    }
     if let Some(c) = &ev.credit {
         let cp = at(p, &[K("credit")]);
         push(out, &cp, "hold_template", Some(&c.hold_template));

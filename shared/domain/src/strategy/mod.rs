@@ -73,6 +73,7 @@ mod tests {
                 "friendly_reminder",
                 "instalment_reminder",
                 "invoice_notification",
+                "missed_instalment",
                 "promise_broken",
                 "statement",
                 "thank_you",

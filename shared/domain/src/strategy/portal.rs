@@ -1,10 +1,12 @@
 //! Actions that come from the customer portal's state rather than from the
 //! ledger: a reminder before each instalment of an approved payment plan
-//! (`[events.instalment_reminder]`) and a notice when a promise to pay is
-//! broken (`[events.broken_promise]`). Pure, like the planner: the caller
-//! says which instalments and broken promises exist; ids are deterministic
-//! (the instalment's or the promise's date is the nominal day), so each is
-//! done once and recorded in the sent log like any other action.
+//! (`[events.instalment_reminder]`), a notice when a promise to pay is
+//! broken (`[events.broken_promise]`) and one when a plan misses an
+//! instalment (`[events.missed_instalment]`). Pure, like the planner: the
+//! caller says which instalments, broken promises and missed instalments
+//! exist; ids are deterministic (the instalment's or the promise's date is
+//! the nominal day), so each is done once and recorded in the sent log like
+//! any other action.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,12 +19,15 @@ use crate::sent::SentRecord;
 use super::Strategy;
 use super::action::{Action, ActionKind, Recipients, Target, action_id, channel_str};
 use super::calendar::{BusinessDays, scheduled_for};
+use super::events::DEFAULT_INSTALMENT_GRACE_DAYS;
 use super::model::Tone;
 
 /// Rule of an instalment reminder.
 pub const INSTALMENT_REMINDER: &str = "event:instalment_reminder";
 /// Rule of a broken-promise notice.
 pub const BROKEN_PROMISE: &str = "event:broken_promise";
+/// Rule of a missed-instalment notice.
+pub const MISSED_INSTALMENT: &str = "event:missed_instalment";
 
 /// One instalment of an approved payment plan that is not yet past.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +52,122 @@ pub struct BrokenPromiseDue {
     pub promised_date: NaiveDate,
     /// "1,200.00 USD".
     pub amount_display: String,
+}
+
+/// An approved payment plan that missed an instalment on the planning day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissedInstalmentDue {
+    pub plan_id: String,
+    pub customer_id: String,
+    /// The plan's invoices, sorted.
+    pub invoice_ids: Vec<String>,
+    /// 1-based number of the first instalment not covered, of `count`.
+    pub number: usize,
+    pub count: usize,
+    /// That instalment's date (the notice's nominal day).
+    pub due_date: NaiveDate,
+    /// What the instalments up to that date add up to: "400.00 USD".
+    pub due_display: String,
+    /// What the plan's invoices have received since the plan: "399.99 USD".
+    pub paid_display: String,
+}
+
+/// The grace days after an instalment's date before it counts as missed:
+/// `[events.missed_instalment] grace_days`, or the default when the
+/// strategy has no such section (a missed plan stops holding either way).
+pub fn instalment_grace_days(strategy: &Strategy) -> u32 {
+    strategy
+        .events
+        .missed_instalment
+        .as_ref()
+        .map_or(DEFAULT_INSTALMENT_GRACE_DAYS, |m| m.grace_days)
+}
+
+/// The index of the first instalment missed on `as_of`: its date plus
+/// `grace_days` is before `as_of` and `paid` (minor units received towards
+/// the plan) is less than the instalments up to and including it. The
+/// instalments are `(date, amount)` by date.
+pub fn first_missed_instalment(
+    instalments: &[(NaiveDate, i64)],
+    paid: i64,
+    grace_days: u32,
+    as_of: NaiveDate,
+) -> Option<usize> {
+    let mut due = 0i64;
+    for (k, (date, amount)) in instalments.iter().enumerate() {
+        due = due.saturating_add(*amount);
+        let last_day = date
+            .checked_add_days(chrono::Days::new(u64::from(grace_days)))
+            .unwrap_or(NaiveDate::MAX);
+        if last_day >= as_of {
+            return None;
+        }
+        if paid < due {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// One notice per role of `[events.missed_instalment]` for each missed
+/// instalment, on business days, unless `sent` holds it already. The id
+/// covers the plan and the instalment's date, so a plan still behind on
+/// later days is not notified again, and a later missed instalment is.
+pub fn missed_instalment_actions(
+    strategy: &Strategy,
+    missed: &[MissedInstalmentDue],
+    as_of: NaiveDate,
+    sent: &[SentRecord],
+) -> Vec<Action> {
+    let Some(m) = strategy
+        .events
+        .missed_instalment
+        .as_ref()
+        .filter(|m| m.enabled)
+    else {
+        return Vec::new();
+    };
+    if missed.is_empty() || !BusinessDays::new(&strategy.tenant.calendar).is_business_day(as_of) {
+        return Vec::new();
+    }
+    let done: HashSet<&str> = sent.iter().map(|r| r.action_id.as_str()).collect();
+    let tz: Tz = strategy.tenant.timezone.parse().unwrap_or(Tz::UTC);
+    let mut out = Vec::new();
+    for x in missed {
+        let ids: Vec<&str> = x.invoice_ids.iter().map(String::as_str).collect();
+        let rule_key = format!("{MISSED_INSTALMENT}:{}", x.plan_id);
+        for role in &m.notify {
+            let id = action_id(
+                ActionKind::Notify,
+                &rule_key,
+                Target::Role(*role),
+                &x.customer_id,
+                &ids,
+                Some(x.due_date),
+            );
+            if done.contains(id.as_str()) {
+                continue;
+            }
+            out.push(Action {
+                id,
+                kind: ActionKind::Notify,
+                customer_id: x.customer_id.clone(),
+                invoice_ids: x.invoice_ids.clone(),
+                rule: MISSED_INSTALMENT.to_string(),
+                channel: None,
+                recipients: Recipients::Role(*role),
+                template: Some(m.template.clone()),
+                scheduled_for: scheduled_for(as_of, strategy.tenant.send_hour, tz),
+                due_on: as_of,
+                explanation: format!(
+                    "payment plan {} missed instalment {} of {} due on {}: {} due by then, {} received; reminders resume",
+                    x.plan_id, x.number, x.count, x.due_date, x.due_display, x.paid_display
+                ),
+                tone: Tone::Neutral,
+            });
+        }
+    }
+    out
 }
 
 /// The portal actions due on `as_of` that `sent` does not hold yet: an
@@ -255,6 +376,81 @@ mod tests {
         let sent = [SentRecord::from(&a[0])];
         let again = portal_actions(&s, &customers(), &[], &[b], d("2024-02-13"), &sent);
         assert!(again.is_empty());
+    }
+
+    fn missed(date: &str) -> MissedInstalmentDue {
+        MissedInstalmentDue {
+            plan_id: "PP-1".into(),
+            customer_id: "C1".into(),
+            invoice_ids: vec!["INV-1".into()],
+            number: 1,
+            count: 2,
+            due_date: d(date),
+            due_display: "400.00 USD".into(),
+            paid_display: "399.99 USD".into(),
+        }
+    }
+
+    #[test]
+    fn instalment_on_time_is_not_missed_and_one_cent_short_after_grace_is() {
+        let inst = [(d("2024-02-15"), 40_000), (d("2024-03-15"), 60_000)];
+        // Grace 3: the 18th is the last day; missed from the 19th.
+        assert_eq!(first_missed_instalment(&inst, 0, 3, d("2024-02-18")), None);
+        assert_eq!(
+            first_missed_instalment(&inst, 39_999, 3, d("2024-02-19")),
+            Some(0)
+        );
+        assert_eq!(
+            first_missed_instalment(&inst, 40_000, 3, d("2024-02-19")),
+            None
+        );
+        assert_eq!(
+            first_missed_instalment(&inst, 40_000, 3, d("2024-03-19")),
+            Some(1),
+            "the second instalment is cumulative"
+        );
+        assert_eq!(
+            first_missed_instalment(&inst, 100_000, 3, d("2024-06-01")),
+            None
+        );
+    }
+
+    #[test]
+    fn missed_instalment_notifies_the_ar_team_once_per_plan_and_date() {
+        let s = default_strategy().unwrap();
+        assert_eq!(instalment_grace_days(&s), 3);
+        // 2024-02-19 is a Monday.
+        let a = missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-19"), &[]);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].rule, MISSED_INSTALMENT);
+        assert_eq!(a[0].kind, ActionKind::Notify);
+        assert_eq!(
+            a[0].recipients,
+            Recipients::Role(super::super::Role::ArTeam)
+        );
+        assert_eq!(a[0].template.as_deref(), Some("missed_instalment"));
+        assert!(
+            a[0].explanation
+                .contains("400.00 USD due by then, 399.99 USD received")
+        );
+        let next = missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-20"), &[]);
+        assert_eq!(next[0].id, a[0].id, "the id does not depend on the day");
+        let sent = [SentRecord::from(&a[0])];
+        assert!(
+            missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-20"), &sent)
+                .is_empty()
+        );
+        let mut other = missed("2024-02-15");
+        other.plan_id = "PP-2".into();
+        assert_ne!(
+            missed_instalment_actions(&s, &[other], d("2024-02-20"), &[])[0].id,
+            a[0].id,
+            "another plan, another notice"
+        );
+        assert!(
+            missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-17"), &[]).is_empty(),
+            "not on a Saturday"
+        );
     }
 
     #[test]

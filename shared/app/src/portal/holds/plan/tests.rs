@@ -1,6 +1,6 @@
 use arflow_domain::ledger::InvoiceStatus;
 use arflow_domain::strategy::default_strategy;
-use arflow_domain::strategy::portal::{BROKEN_PROMISE, INSTALMENT_REMINDER};
+use arflow_domain::strategy::portal::{BROKEN_PROMISE, INSTALMENT_REMINDER, MISSED_INSTALMENT};
 
 use super::*;
 use crate::portal::{ContactPrefs, Instalment, PaymentPlan, PromiseToPay};
@@ -201,4 +201,96 @@ fn preferences_set_language_opt_out_and_channel() {
     assert!(cs["C1"].opted_out.contains(&Channel::Sms));
     let msg = day.actions.iter().find(|a| a.is_external()).unwrap();
     assert_eq!(msg.kind, ActionKind::Email, "no SMS after opting out");
+}
+
+/// INV-1 (1,000.00 USD, due 2024-02-12) with `paid` minor units received,
+/// under the approved plan (400.00 on 2024-02-15, 600.00 on 2024-03-15).
+fn planned_ledger(paid: i64) -> (Holds, Vec<Invoice>) {
+    let mut inv = invoice("INV-1", "2024-02-12");
+    inv.paid_amount = paid;
+    if paid == inv.amount {
+        inv.paid_date = Some(d("2024-02-14"));
+        inv.status = InvoiceStatus::Paid;
+    }
+    let holds = Holds {
+        plans: vec![plan_for(PlanState::Approved)],
+        ..Holds::default()
+    };
+    (holds, vec![inv])
+}
+
+#[test]
+fn plan_paid_on_time_keeps_holding_after_the_grace_days() {
+    let s = default_strategy().unwrap();
+    let (holds, ledger) = planned_ledger(40_000);
+    // 2024-02-19 (Monday) is the first day past 15th + 3 grace days.
+    let day = holds.plan_day(&s, ledger, &mut customers(), d("2024-02-19"), &[]);
+    assert!(day.actions.is_empty(), "{:?}", rules(&day));
+    assert!(
+        holds
+            .missed_instalments(&day.invoices, 3, d("2024-02-19"))
+            .is_empty()
+    );
+}
+
+#[test]
+fn plan_one_cent_short_after_grace_is_missed_notified_once_and_dunning_resumes() {
+    let s = default_strategy().unwrap();
+    let (holds, ledger) = planned_ledger(39_999);
+    let last_grace_day = holds.plan_day(&s, ledger.clone(), &mut customers(), d("2024-02-16"), &[]);
+    assert!(
+        last_grace_day.actions.is_empty(),
+        "{:?}",
+        rules(&last_grace_day)
+    );
+    let free =
+        Holds::default().plan_day(&s, ledger.clone(), &mut customers(), d("2024-02-19"), &[]);
+    assert!(!free.actions.is_empty(), "dunning due without the plan");
+    let day = holds.plan_day(&s, ledger.clone(), &mut customers(), d("2024-02-19"), &[]);
+    let notices: Vec<_> = (day.actions.iter())
+        .filter(|a| a.rule == MISSED_INSTALMENT)
+        .collect();
+    assert_eq!(notices.len(), 1, "{:?}", rules(&day));
+    assert_eq!(notices[0].invoice_ids, ["INV-1"]);
+    assert!(
+        notices[0]
+            .explanation
+            .contains("400.00 USD due by then, 399.99 USD received"),
+        "{}",
+        notices[0].explanation
+    );
+    let dunning: Vec<&str> = (day.actions.iter())
+        .filter(|a| a.rule != MISSED_INSTALMENT)
+        .map(|a| a.id.as_str())
+        .collect();
+    let expected: Vec<&str> = free.actions.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(
+        dunning, expected,
+        "dunning resumes as if there were no plan"
+    );
+    assert_eq!(
+        holds.plans[0].state,
+        PlanState::Approved,
+        "planning is pure"
+    );
+
+    let sent: Vec<SentRecord> = day.actions.iter().map(SentRecord::from).collect();
+    let next = holds.plan_day(&s, ledger, &mut customers(), d("2024-02-20"), &sent);
+    assert!(
+        next.actions.iter().all(|a| a.rule != MISSED_INSTALMENT),
+        "notified once: {:?}",
+        rules(&next)
+    );
+}
+
+#[test]
+fn plan_paid_in_full_holds_nothing_and_misses_nothing() {
+    let s = default_strategy().unwrap();
+    let (holds, ledger) = planned_ledger(100_000);
+    for day in ["2024-02-14", "2024-02-19", "2024-03-19"] {
+        let with = holds.plan_day(&s, ledger.clone(), &mut customers(), d(day), &[]);
+        let without = Holds::default().plan_day(&s, ledger.clone(), &mut customers(), d(day), &[]);
+        assert_eq!(rules(&with), rules(&without), "on {day}");
+        assert!(holds.missed_instalments(&ledger, 3, d(day)).is_empty());
+    }
 }
