@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use arflow_app::portal::Holds;
 use arflow_app::store::LedgerStore;
+use arflow_app::strategy_store::stored_strategy;
 use arflow_domain::ledger::{Customer, Invoice};
 use arflow_domain::sent::SentRecord;
 use arflow_domain::strategy::action::channel_str;
 use arflow_domain::strategy::calendar::BusinessDays;
-use arflow_domain::strategy::{Action, DEFAULT_STRATEGY, PlanInput, Recipients, Strategy, plan};
+use arflow_domain::strategy::{Action, DEFAULT_STRATEGY, Recipients, Strategy};
 use chrono::NaiveDate;
 
 use crate::source::{self, LedgerArgs};
@@ -20,7 +21,7 @@ use crate::source::{self, LedgerArgs};
 pub struct Args {
     #[command(flatten)]
     pub source: LedgerArgs,
-    /// Strategy file (TOML) [default: the built-in default, see `arflow strategy show`].
+    /// Strategy file (TOML) [default: with --db, the tenant's stored strategy (PUT /api/strategy), else the built-in default, see `arflow strategy show`].
     #[arg(long, value_name = "FILE")]
     pub strategy: Option<PathBuf>,
     /// The day to plan (YYYY-MM-DD).
@@ -53,18 +54,19 @@ impl PlanFormat {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let strategy = load_strategy(args.strategy.as_deref())?;
-    let (invoices, customers) = load_book(&args.source, args.as_of)?;
-    // Portal holds (issue 6): open disputes and promises to pay in the store.
-    let invoices = load_holds(&args.source)?.apply(invoices, args.as_of);
+    let strategy = strategy_for(
+        args.strategy.as_deref(),
+        args.source.db.as_deref(),
+        &args.source.tenant,
+    )?;
+    let (invoices, mut customers) = load_book(&args.source, args.as_of)?;
     let sent = load_sent(&args.source, None)?;
-    let actions = plan(&PlanInput {
-        as_of: args.as_of,
-        invoices: &invoices,
-        customers: &customers,
-        strategy: &strategy,
-        sent: &sent,
-    });
+    // Portal state (issue 6): disputes, promises to pay and payment plans
+    // hold invoices; contact preferences, instalment reminders and
+    // broken-promise notices change what is planned.
+    let actions = load_holds(&args.source)?
+        .plan_day(&strategy, invoices, &mut customers, args.as_of, &sent)
+        .actions;
     match PlanFormat::resolve(args.format) {
         PlanFormat::Json => write_json(&actions)?,
         PlanFormat::Table => {
@@ -104,6 +106,18 @@ pub fn load_strategy(path: Option<&Path>) -> Result<Strategy> {
             path.display()
         )
     })
+}
+
+/// The strategy file when given, else the tenant's strategy stored in the
+/// store (`PUT /api/strategy`), else the built-in default.
+pub fn strategy_for(path: Option<&Path>, db: Option<&Path>, tenant: &str) -> Result<Strategy> {
+    if path.is_none()
+        && let Some(db) = db
+        && let Some((s, _)) = stored_strategy(&crate::store::open_existing(db)?, tenant)?
+    {
+        return Ok(s);
+    }
+    load_strategy(path)
 }
 
 /// The ledger as known on `as_of` (all of a file) and the customers by id.

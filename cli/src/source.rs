@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use arflow_app::fast;
 use arflow_app::reader::{self, ReadOptions, Reject};
 use arflow_domain::columns::{CUSTOMER_COLUMNS, ColumnMapping, LEDGER_COLUMNS};
 use arflow_domain::ledger::{Customer, Invoice};
@@ -179,10 +180,22 @@ pub fn for_each_invoice(
     })
 }
 
-/// Reads the whole ledger into memory.
+/// Reads the whole ledger into memory: a file on the fast path (same
+/// invoices, order and rejects as [`for_each_invoice`]), or the store.
 pub fn load_invoices(args: &LedgerArgs, as_of: NaiveDate) -> Result<(Vec<Invoice>, Loaded)> {
     let mut rows = Vec::new();
-    let loaded = for_each_invoice(args, as_of, &mut |i| rows.push(i))?;
+    let Some(path) = args.ledger.as_ref().filter(|_| args.db.is_none()) else {
+        let loaded = for_each_invoice(args, as_of, &mut |i| rows.push(i))?;
+        return Ok((rows, loaded));
+    };
+    let (opts, _) = args.read.read_options()?;
+    let summary = with_progress(path, |progress| {
+        fast::read_ledger_fast(path, &opts, progress, &mut |i| rows.push(i))
+    })?;
+    report_rejects(&args.read, path, &summary.rejects)?;
+    let loaded = Loaded {
+        rejected: summary.rejects.len() as u64,
+    };
     Ok((rows, loaded))
 }
 
@@ -220,6 +233,16 @@ fn read_with_progress(
     opts: &ReadOptions,
     f: &mut dyn FnMut(Invoice),
 ) -> Result<reader::ReadSummary> {
+    with_progress(path, |progress| {
+        reader::read_ledger_with_progress(path, opts, progress, f)
+    })
+}
+
+/// Runs `read` with a progress bar for `path` (when stderr is a terminal).
+fn with_progress(
+    path: &Path,
+    read: impl FnOnce(reader::Progress<'_>) -> Result<reader::ReadSummary, reader::ReadError>,
+) -> Result<reader::ReadSummary> {
     let bar = progress_bar(path);
     let progress = |done: u64, total: u64| {
         if let Some(b) = &bar {
@@ -227,7 +250,7 @@ fn read_with_progress(
             b.set_position(done);
         }
     };
-    let summary = reader::read_ledger_with_progress(path, opts, &progress, f)?;
+    let summary = read(&progress)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -55,7 +55,9 @@ pub(super) fn settle(
     let mut rejects = Vec::new();
     for h in held {
         match first.get(&h.invoice.invoice_id) {
-            Some(first) => rejects.push((h.key, duplicate(file, column, h.line, &h.invoice, *first))),
+            Some(first) => {
+                rejects.push((h.key, duplicate(file, column, h.line, &h.invoice, *first)))
+            }
             None => {
                 first.insert(h.invoice.invoice_id.clone(), first_line(h.line));
                 accepted.push(h.invoice);

@@ -10,6 +10,9 @@
 //! good row's id; if no hash occurs twice there is no duplicate id and the
 //! parts are merged. Otherwise the file is read once more, rows with a
 //! shared hash are held back and settled by their real ids in file order.
+//!
+//! [`read_ledger_fast`] (invoices.rs) reads the same way for commands that
+//! need every invoice, handing them out in file order.
 
 mod canonical;
 mod dups;
@@ -199,12 +202,17 @@ fn age_chunk(part: &mut Part, chunk: &Chunk, ctx: &Context<'_>) {
         hashes,
         held,
     };
-    walk_chunk(chunk, ctx, dates, rows, rejects, |key, line, good| {
-        match good {
+    walk_chunk(
+        chunk,
+        ctx,
+        dates,
+        rows,
+        rejects,
+        |key, line, good| match good {
             Good::Row(row) => sink.accept_row(ctx, key, line, &row),
             Good::Invoice(invoice) => sink.accept_invoice(ctx, key, line, invoice),
-        }
-    });
+        },
+    );
 }
 
 /// Where a worker's good rows go on the aging path.

@@ -58,12 +58,8 @@ pub struct PlanInput<'a> {
 
 /// The actions due on `input.as_of`, customers in id order.
 pub fn plan(input: &PlanInput<'_>) -> Vec<Action> {
-    let t = std::time::Instant::now();
-    let p = Planner::new(input.strategy, input.invoices, input.customers);
-    eprintln!("TMP new {:?}", t.elapsed());
-    let r = p.plan_day(input.as_of, &SentIndex::new(input.sent));
-    eprintln!("TMP plan_day {:?}", t.elapsed());
-    r
+    Planner::new(input.strategy, input.invoices, input.customers)
+        .plan_day(input.as_of, &SentIndex::new(input.sent))
 }
 
 /// A strategy and a ledger grouped by customer, ready to plan any day
@@ -134,16 +130,38 @@ impl<'a> Planner<'a> {
         if !self.compiled.days.is_business_day(as_of) {
             return Vec::new();
         }
-        let t = std::time::Instant::now();
         let day = Day::new(&self.compiled, self.invoices, sent, as_of);
-        eprintln!("TMP day {:?}", t.elapsed());
+        // Each customer is planned on its own (push-only into `out`), so
+        // two halves of the customers planned on two threads and joined in
+        // order give exactly the sequential result.
+        let groups = &self.groups[..];
+        let mut out = if groups.len() < PARALLEL_FROM {
+            self.plan_groups(&day, groups)
+        } else {
+            let (first, second) = groups.split_at(self.halfway());
+            std::thread::scope(|s| {
+                let other = s.spawn(|| self.plan_groups(&day, second));
+                let mut out = self.plan_groups(&day, first);
+                match other.join() {
+                    Ok(rest) => out.extend(rest),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+                out
+            })
+        };
+        out.retain(|a| !sent.contains_id(&a.id));
+        out
+    }
+
+    /// The actions of `groups`, in order.
+    fn plan_groups(&self, day: &Day<'_, '_>, groups: &[(&str, usize, usize)]) -> Vec<Action> {
         let fallback = Customer::default();
         let mut sum = Summary::new(self.compiled.currency);
         let mut out = Vec::new();
-        for (id, start, end) in &self.groups {
+        for (id, start, end) in groups {
             let customer = self.customers.get(*id).unwrap_or(&fallback);
             customer::plan_customer(
-                &day,
+                day,
                 id,
                 customer,
                 &self.order[*start..*end],
@@ -151,8 +169,23 @@ impl<'a> Planner<'a> {
                 &mut out,
             );
         }
-        eprintln!("TMP customers {:?} {}", t.elapsed(), out.len());
-        out.retain(|a| !sent.contains_id(&a.id));
         out
     }
+
+    /// The first group of the second half of the invoices (by count), so
+    /// both threads get about as much work.
+    fn halfway(&self) -> usize {
+        let half = self.order.len() / 2;
+        let mut seen = 0;
+        self.groups
+            .iter()
+            .position(|(_, start, end)| {
+                seen += end - start;
+                seen >= half
+            })
+            .map_or(self.groups.len(), |g| g + 1)
+    }
 }
+
+/// Fewer customers than this are planned on the calling thread alone.
+const PARALLEL_FROM: usize = 512;

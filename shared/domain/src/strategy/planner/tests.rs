@@ -608,3 +608,30 @@ fn steps_that_fell_before_the_invoice_existed_are_not_sent() {
         ]
     );
 }
+
+#[test]
+fn planning_many_customers_on_two_threads_matches_one_thread() {
+    use super::{Day, PARALLEL_FROM, Planner};
+    use crate::strategy::sent_index::SentIndex;
+    use crate::synth::{self, SynthParams};
+
+    let params = SynthParams {
+        invoices: 20_000,
+        customers: Some(1_000),
+        ..SynthParams::default()
+    };
+    let invoices: Vec<_> = synth::generate(&params).collect();
+    let customers = synth::customers(&params)
+        .into_iter()
+        .map(|c| (c.customer_id.clone(), c))
+        .collect();
+    let strategy = default();
+    let planner = Planner::new(&strategy, &invoices, &customers);
+    assert!(planner.groups.len() >= PARALLEL_FROM);
+    let as_of = d("2024-12-31");
+    let sent = SentIndex::new(&[]);
+    let day = Day::new(&planner.compiled, &invoices, &sent, as_of);
+    let one_thread = planner.plan_groups(&day, &planner.groups);
+    assert!(one_thread.len() > 100, "{}", one_thread.len());
+    assert_eq!(planner.plan_day(as_of, &sent), one_thread);
+}
