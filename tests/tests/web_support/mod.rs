@@ -3,6 +3,8 @@
 //! helpers that drive the router in-process.
 
 #![allow(dead_code)] // each test file uses part of it
+
+pub mod planning;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
