@@ -56,6 +56,9 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        quit_quietly_on_closed_pipe();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
@@ -85,6 +88,27 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Tenant(a) => cmd_tenant::run(a),
     }
 }
+
+/// `arflow demo | head` closes stdout early: like any Unix filter, the
+/// command then ends at once and quietly (the default action of SIGPIPE,
+/// which Rust's runtime sets to "ignore" — then `println!` would panic).
+/// Not for `serve`, whose sockets must outlive a client that hangs up.
+#[cfg(unix)]
+fn quit_quietly_on_closed_pipe() {
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13; // the same on Linux and macOS
+    const SIG_DFL: usize = 0;
+    // SAFETY: called once at start-up, before any thread is spawned;
+    // restoring a signal's default action has no other effect.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quit_quietly_on_closed_pipe() {}
 
 /// `arflow plan … | head` closes the pipe early: that is not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
