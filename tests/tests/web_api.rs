@@ -274,20 +274,47 @@ fn arflow_serve_answers_over_tcp_with_a_created_api_key() {
         ])
         .arg("--outbox")
         .arg(dir.path().join("outbox"))
-        .stderr(std::process::Stdio::null())
+        // Secrets and keys must never reach the logs, whatever the level.
+        .env("ARFLOW_WEB_SECRET", SECRET)
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let get = |key: &str| -> Option<String> {
+        let mut s = std::net::TcpStream::connect(addr).ok()?;
+        write!(s, "GET /api/aging?as_of=2024-01-31 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n").ok()?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).ok()?;
+        Some(body)
+    };
     let mut body = String::new();
     for _ in 0..100 {
-        if let Ok(mut s) = std::net::TcpStream::connect(addr) {
-            write!(s, "GET /api/aging?as_of=2024-01-31 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n").unwrap();
-            s.read_to_string(&mut body).unwrap();
+        if let Some(b) = get(&key) {
+            body = b;
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    let wrong = get(WRONG_KEY).unwrap_or_default();
     child.kill().unwrap();
-    child.wait().unwrap();
+    let out = child.wait_with_output().unwrap();
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.contains("\"1950.00\""), "{body}");
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        logs.contains("arflow serve"),
+        "the server said nothing: {logs}"
+    );
+    for secret in [key.as_str(), WRONG_KEY, SECRET] {
+        assert!(!logs.contains(secret), "{secret} is in the logs: {logs}");
+    }
 }
+
+const SECRET: &str = "s3cr3t-signing-key-that-must-not-be-logged";
+const WRONG_KEY: &str = "arf_wrong_key_that_must_not_be_logged";
