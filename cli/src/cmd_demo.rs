@@ -17,6 +17,7 @@ use arflow_local::outbox::Outbox;
 use chrono::{Duration, NaiveDate};
 
 use crate::cmd_run::{load_strategy, load_templates};
+use arflow_app::planning::StrategyDefaults;
 
 const LEDGER: &str = include_str!("../../examples/ledger.csv");
 const CUSTOMERS: &str = include_str!("../../examples/customers.csv");
@@ -89,8 +90,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     println!();
     print!("{}", crate::cmd_kpis::to_table(&kpis.finish()));
 
-    let strategy = load_strategy(args.strategy.as_deref())?;
-    let templates = load_templates(None, &strategy)?;
+    let defaults = StrategyDefaults {
+        forced: Some(load_strategy(args.strategy.as_deref())?),
+        ..StrategyDefaults::stored_or(load_strategy(None)?)
+    };
+    let templates = load_templates(None)?;
     let outbox_dir = dir.join("outbox");
     let mut outbox = Outbox::new(&outbox_dir);
     println!(
@@ -100,8 +104,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut totals = std::collections::BTreeMap::<String, usize>::new();
     let mut day = args.from;
     while day <= last {
-        let summary = run_day(&mut store, TENANT, day, &strategy, &templates, &mut outbox)
-            .with_context(|| format!("running {day}"))?;
+        let summary = run_day(
+            &mut store,
+            TENANT,
+            day,
+            &defaults,
+            &templates,
+            &mut outbox,
+            crate::cmd_run::now(),
+        )
+        .with_context(|| format!("running {day}"))?;
+        if let Some((id, why)) = summary.failed.first() {
+            anyhow::bail!("{day}: action {id} not delivered: {why}");
+        }
         let kinds: Vec<String> = summary
             .by_kind()
             .iter()

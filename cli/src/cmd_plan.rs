@@ -1,15 +1,12 @@
 //! `arflow plan`: the actions a collection strategy says are due on one day.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use arflow_app::portal::Holds;
-use arflow_app::store::LedgerStore;
-use arflow_app::strategy_store::stored_strategy;
-use arflow_domain::ledger::{Customer, Invoice};
-use arflow_domain::sent::SentRecord;
+use arflow_app::planning::{
+    DayInputs, PlannedDay, PlanningStore, Scope, StrategyDefaults, plan_inputs,
+};
 use arflow_domain::strategy::action::channel_str;
 use arflow_domain::strategy::calendar::BusinessDays;
 use arflow_domain::strategy::{Action, DEFAULT_STRATEGY, Recipients, Strategy};
@@ -54,25 +51,15 @@ impl PlanFormat {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let strategy = strategy_for(
-        args.strategy.as_deref(),
-        args.source.db.as_deref(),
-        &args.source.tenant,
-    )?;
-    let (invoices, mut customers) = load_book(&args.source, args.as_of)?;
-    let sent = load_sent(&args.source, None)?;
-    // Portal state (issue 6): disputes, promises to pay and payment plans
-    // hold invoices; contact preferences, instalment reminders and
-    // broken-promise notices change what is planned.
-    let actions = load_holds(&args.source)?
-        .plan_day(&strategy, invoices, &mut customers, args.as_of, &sent)
-        .actions;
+    let defaults = strategy_defaults(args.strategy.as_deref())?;
+    let day = plan_source(&args.source, args.as_of, &defaults)?;
+    let actions = &day.actions;
     match PlanFormat::resolve(args.format) {
-        PlanFormat::Json => write_json(&actions)?,
+        PlanFormat::Json => write_json(actions)?,
         PlanFormat::Table => {
-            print!("{}", render(&actions));
-            println!("{}", totals(&actions, args.as_of));
-            if !BusinessDays::new(&strategy.tenant.calendar).is_business_day(args.as_of) {
+            print!("{}", render(actions));
+            println!("{}", totals(actions, args.as_of));
+            if !BusinessDays::new(&day.strategy.tenant.calendar).is_business_day(args.as_of) {
                 println!(
                     "{} is not a business day in the strategy's calendar: nothing is planned on it",
                     args.as_of
@@ -81,6 +68,47 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Plans `as_of` from the store (`--db`: one consistent read of the ledger,
+/// sent log, portal holds and stored strategy) or from a ledger file.
+pub fn plan_source(
+    src: &LedgerArgs,
+    as_of: NaiveDate,
+    defaults: &StrategyDefaults,
+) -> Result<PlannedDay> {
+    let inputs = day_inputs(src, as_of)?;
+    plan_inputs(inputs, &src.tenant, defaults).with_context(|| plan_context(src, as_of))
+}
+
+/// What a day's plan depends on, as of `as_of`: from the store with
+/// `--db` (portal holds, sent log and stored strategy included), else the
+/// ledger and customers files (nothing sent, no holds).
+pub fn day_inputs(src: &LedgerArgs, as_of: NaiveDate) -> Result<DayInputs> {
+    if let Some(db) = &src.db {
+        let store = crate::store::open_existing(db)?;
+        return store
+            .day_inputs(&src.tenant, as_of, Scope::Tenant)
+            .with_context(|| plan_context(src, as_of));
+    }
+    let (invoices, _) = source::load_invoices(src, as_of)?;
+    Ok(DayInputs {
+        as_of,
+        invoices,
+        customers: source::load_customers(src)?,
+        ..DayInputs::default()
+    })
+}
+
+fn plan_context(src: &LedgerArgs, as_of: NaiveDate) -> String {
+    match &src.db {
+        Some(db) => format!(
+            "planning {as_of} for tenant '{}' from {}",
+            src.tenant,
+            db.display()
+        ),
+        None => format!("planning {as_of}"),
+    }
 }
 
 /// Pretty JSON to stdout, streamed (a month-end plan can be 100,000 actions).
@@ -108,64 +136,17 @@ pub fn load_strategy(path: Option<&Path>) -> Result<Strategy> {
     })
 }
 
-/// The strategy file when given, else the tenant's strategy stored in the
-/// store (`PUT /api/strategy`), else the built-in default.
-pub fn strategy_for(path: Option<&Path>, db: Option<&Path>, tenant: &str) -> Result<Strategy> {
-    if path.is_none()
-        && let Some(db) = db
-        && let Some((s, _)) = stored_strategy(&crate::store::open_existing(db)?, tenant)?
-    {
-        return Ok(s);
-    }
-    load_strategy(path)
-}
-
-/// The ledger as known on `as_of` (all of a file) and the customers by id.
-pub fn load_book(
-    src: &LedgerArgs,
-    as_of: NaiveDate,
-) -> Result<(Vec<Invoice>, HashMap<String, Customer>)> {
-    let (invoices, _) = source::load_invoices(src, as_of)?;
-    let customers = source::load_customers(src)?
-        .into_iter()
-        .map(|c| (c.customer_id.clone(), c))
-        .collect();
-    Ok((invoices, customers))
-}
-
-/// What the store says was already sent (before `before`, when given); none
-/// for a ledger file.
-pub fn load_sent(src: &LedgerArgs, before: Option<NaiveDate>) -> Result<Vec<SentRecord>> {
-    let Some(db) = &src.db else {
-        return Ok(Vec::new());
-    };
-    let store = crate::store::open_existing(db)?;
-    let mut sent = store.sent_log(&src.tenant).with_context(|| {
-        format!(
-            "reading the sent log of tenant '{}' from {}",
-            src.tenant,
-            db.display()
-        )
-    })?;
-    if let Some(day) = before {
-        sent.retain(|r| r.sent_on < day);
-    }
-    Ok(sent)
-}
-
-/// The portal's disputes and promises to pay from the store; none for a
-/// ledger file.
-pub fn load_holds(src: &LedgerArgs) -> Result<Holds> {
-    let Some(db) = &src.db else {
-        return Ok(Holds::default());
-    };
-    let store = crate::store::open_existing(db)?;
-    Holds::load(&store, &src.tenant).with_context(|| {
-        format!(
-            "reading disputes and promises of tenant '{}' from {}",
-            src.tenant,
-            db.display()
-        )
+/// The strategy file when given (used as is), else the tenant's stored
+/// strategy (`PUT /api/strategy`) when planning from a store, else the
+/// built-in default.
+pub fn strategy_defaults(path: Option<&Path>) -> Result<StrategyDefaults> {
+    Ok(StrategyDefaults {
+        forced: match path {
+            Some(p) => Some(load_strategy(Some(p))?),
+            None => None,
+        },
+        fallback: load_strategy(None)?,
+        identity: None,
     })
 }
 

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use arflow_app::dispatch::{DaySummary, run_day_with_holds};
-use arflow_app::portal::Holds;
+use arflow_app::dispatch::{DaySummary, run_day};
 use arflow_app::templates::{default_templates, load_template_dir};
 use arflow_domain::strategy::{Strategy, default_strategy};
 use arflow_domain::template::TemplateSet;
@@ -40,26 +39,41 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let strategy =
-        crate::cmd_plan::strategy_for(args.strategy.as_deref(), Some(&args.db), &args.tenant)?;
-    let templates = load_templates(args.templates.as_deref(), &strategy)?;
+    let defaults = crate::cmd_plan::strategy_defaults(args.strategy.as_deref())?;
+    let templates = load_templates(args.templates.as_deref())?;
     let mut store = open_existing(&args.db)?;
     let mut outbox = Outbox::new(&args.outbox);
-    // Portal holds (issue 6): open disputes and promises to pay pause dunning.
-    let holds = Holds::load(&store, &args.tenant)
-        .with_context(|| format!("reading disputes and promises from {}", args.db.display()))?;
-    let summary = run_day_with_holds(
+    let summary = run_day(
         &mut store,
         &args.tenant,
         args.as_of,
-        &strategy,
+        &defaults,
         &templates,
         &mut outbox,
-        &holds,
+        now(),
     )
     .with_context(|| format!("running tenant '{}' for {}", args.tenant, args.as_of))?;
     print_summary(&args, &summary);
-    Ok(ExitCode::SUCCESS)
+    if summary.failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for (id, why) in &summary.failed {
+            eprintln!("action {id} not delivered: {why}");
+        }
+        eprintln!(
+            "{} action(s) not delivered; run the same day again to retry them (nothing is sent twice)",
+            summary.failed.len()
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Seconds since the Unix epoch (claims' leases start here).
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The strategy file, or the built-in default.
@@ -75,14 +89,13 @@ pub fn load_strategy(path: Option<&Path>) -> Result<Strategy> {
     }
 }
 
-/// The templates directory, or the built-in templates, defaulting to the
-/// strategy's language.
-pub fn load_templates(dir: Option<&Path>, strategy: &Strategy) -> Result<TemplateSet> {
+/// The templates directory, or the built-in templates (the strategy in
+/// force sets their default language when rendering).
+pub fn load_templates(dir: Option<&Path>) -> Result<TemplateSet> {
     Ok(match dir {
         Some(dir) => load_template_dir(dir)?,
         None => default_templates().context("the built-in templates")?,
-    }
-    .with_default_language(&strategy.tenant.language))
+    })
 }
 
 fn print_summary(args: &Args, s: &DaySummary) {
@@ -113,4 +126,10 @@ fn print_summary(args: &Args, s: &DaySummary) {
         s.tasks,
         s.recorded
     );
+    if s.already_done > 0 {
+        println!(
+            "{} action(s) were delivered by an earlier run: nothing repeated",
+            s.already_done
+        );
+    }
 }

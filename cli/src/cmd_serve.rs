@@ -75,6 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .unwrap_or_else(|| format!("http://{}", args.addr)),
         from: "Accounts receivable <ar@localhost>".into(),
         strategy: crate::cmd_run::load_strategy(args.strategy.as_deref())?,
+        identity: None,
         link_ttl: 15 * 60,
         session_ttl: 12 * 3600,
         clock: system_clock(),

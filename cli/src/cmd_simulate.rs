@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use arflow_domain::strategy::simulate::{Simulation, simulate};
+use arflow_app::planning::simulate;
+use arflow_domain::strategy::simulate::Simulation;
 use chrono::NaiveDate;
 
 use crate::cmd_plan::{self, PlanFormat};
@@ -15,7 +16,7 @@ use crate::source::LedgerArgs;
 pub struct Args {
     #[command(flatten)]
     pub source: LedgerArgs,
-    /// Strategy file (TOML) [default: the built-in default, see `arflow strategy show`].
+    /// Strategy file (TOML) [default: with --db, the tenant's stored strategy (PUT /api/strategy), else the built-in default, see `arflow strategy show`].
     #[arg(long, value_name = "FILE")]
     pub strategy: Option<PathBuf>,
     /// First day (YYYY-MM-DD).
@@ -36,12 +37,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.from > args.to {
         bail!("--from {} is after --to {}", args.from, args.to);
     }
-    let strategy = cmd_plan::load_strategy(args.strategy.as_deref())?;
+    let defaults = cmd_plan::strategy_defaults(args.strategy.as_deref())?;
     // The ledger as known on the last day: point-in-time reads replay each
     // payment on its paid date, so earlier days see what was open then.
-    let (invoices, customers) = cmd_plan::load_book(&args.source, args.to)?;
-    let sent = cmd_plan::load_sent(&args.source, Some(args.from))?;
-    let sim = simulate(args.from, args.to, &strategy, &invoices, &customers, &sent);
+    // With --db the portal's holds are replayed as they stood each day.
+    let inputs = cmd_plan::day_inputs(&args.source, args.to)?;
+    let (strategy, _) = defaults.resolve(&args.source.tenant, inputs.strategy_source.as_ref())?;
+    let sim = simulate(inputs, &strategy, args.from, args.to);
     match PlanFormat::resolve(args.format) {
         PlanFormat::Json if args.summary_only => {
             println!("{}", serde_json::to_string_pretty(&sim.summary)?)

@@ -1,16 +1,21 @@
 //! `arflow tenant create|update|list`: a tenant's configuration in the AWS
 //! table and its daily EventBridge Scheduler schedule (against AWS, or the
-//! emulator named by `AWS_ENDPOINT_URL`).
+//! emulator named by `AWS_ENDPOINT_URL`). Settings are applied to the
+//! stored JSON and read back as every reader does (`TenantConfig::
+//! from_stored`), so a bad one is refused with its field named, and
+//! `update` can repair a config that an edit of the item broke.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use arflow_aws::dynamo::table::ensure_table;
 use arflow_aws::schedule::Schedules;
-use arflow_aws::tenant::TenantConfig;
+use arflow_aws::tenant::{IngestMode, TenantConfig};
 use arflow_aws::{DynamoStore, env};
+use serde_json::{Map, Value};
+
+use crate::cmd_ingest::Mode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -87,9 +92,11 @@ pub struct Settings {
     /// Currency of amounts without one.
     #[arg(long)]
     pub currency: Option<String>,
-    /// snapshot or delta.
-    #[arg(long)]
-    pub mode: Option<String>,
+    /// What an uploaded ledger says about invoices it does not list:
+    /// snapshot (every open item; a missing one was settled) or delta
+    /// (changes only).
+    #[arg(long, value_enum, alias = "ingest-mode")]
+    pub mode: Option<Mode>,
     /// Internal notification address, role=email (repeatable).
     #[arg(long = "role", value_name = "ROLE=EMAIL")]
     pub roles: Vec<String>,
@@ -128,74 +135,111 @@ async fn run_async(args: Args) -> Result<ExitCode> {
     };
     match args.command {
         Sub::Create(s) => {
-            if store.tenant_config(&s.tenant).await?.is_some() {
+            if store.tenant_config_doc(&s.tenant).await?.is_some() {
                 bail!("tenant '{}' exists; use `arflow tenant update`", s.tenant);
             }
             let (Some(sender), Some(zone), Some(hour)) = (&s.sender, &s.time_zone, s.send_hour)
             else {
                 bail!("a new tenant needs --sender, --time-zone and --send-hour");
             };
-            let config = apply(TenantConfig::new(&s.tenant, sender, zone, hour), &s)?;
+            let new = TenantConfig::new(&s.tenant, sender, zone, hour);
+            let config = apply(serde_json::to_value(&new)?, &s)?;
             save(&store, schedules.as_ref(), &config, "created").await
         }
         Sub::Update(s) => {
-            let Some(old) = store.tenant_config(&s.tenant).await? else {
+            // The stored JSON, not the checked config: an update is also
+            // how an operator repairs a config that no longer reads.
+            let Some(json) = store.tenant_config_doc(&s.tenant).await? else {
                 bail!(
                     "tenant '{}' does not exist; use `arflow tenant create`",
                     s.tenant
                 );
             };
-            let config = apply(old, &s)?;
+            let stored = serde_json::from_str(&json)
+                .with_context(|| format!("tenant '{}': doc: not JSON", s.tenant))?;
+            let config = apply(stored, &s)?;
             save(&store, schedules.as_ref(), &config, "updated").await
         }
         Sub::List { format } => list(&store, schedules.as_ref(), &format).await,
     }
 }
 
-/// The settings given, applied to `config`, checked.
-fn apply(mut c: TenantConfig, s: &Settings) -> Result<TenantConfig> {
-    if let Some(v) = &s.sender {
-        c.sender.clone_from(v);
-    }
-    if let Some(v) = &s.time_zone {
-        c.time_zone.clone_from(v);
-    }
-    if let Some(v) = s.send_hour {
-        c.send_hour = v;
-    }
-    if let Some(v) = &s.portal_url {
-        c.portal_url.clone_from(v);
-    }
-    if let Some(path) = &s.strategy {
-        c.strategy = Some(
+/// The settings given, applied to a stored (or new) config's JSON, then
+/// read back as a stored config is: every field checked, the bad one named.
+fn apply(mut doc: Value, s: &Settings) -> Result<TenantConfig> {
+    let Some(fields) = doc.as_object_mut() else {
+        bail!("tenant '{}': doc: not a JSON object", s.tenant);
+    };
+    let strategy = match &s.strategy {
+        Some(path) => Some(
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
-        );
+        ),
+        None => None,
+    };
+    let given: [(&str, Option<Value>); 9] = [
+        ("sender", s.sender.clone().map(Value::from)),
+        ("time_zone", s.time_zone.clone().map(Value::from)),
+        ("send_hour", s.send_hour.map(Value::from)),
+        ("portal_url", s.portal_url.clone().map(Value::from)),
+        ("strategy", strategy.map(Value::from)),
+        ("date_format", s.date_format.clone().map(Value::from)),
+        ("currency", s.currency.clone().map(Value::from)),
+        (
+            "ingest_mode",
+            s.mode.map(|m| ingest_mode(m).as_str().into()),
+        ),
+        ("fan_out", s.fan_out.map(Value::from)),
+    ];
+    for (field, value) in given {
+        if let Some(v) = value {
+            fields.insert(field.to_string(), v);
+        }
     }
-    pairs(&s.map, "--map", &mut c.ledger_mapping)?;
-    pairs(&s.customer_map, "--customer-map", &mut c.customer_mapping)?;
-    pairs(&s.roles, "--role", &mut c.roles)?;
-    if s.date_format.is_some() {
-        c.date_format.clone_from(&s.date_format);
+    let maps = [
+        (&s.map, "--map", "ledger_mapping"),
+        (&s.customer_map, "--customer-map", "customer_mapping"),
+        (&s.roles, "--role", "roles"),
+    ];
+    for (given, flag, field) in maps {
+        pairs(given, flag, &s.tenant, field, fields)?;
     }
-    if s.currency.is_some() {
-        c.currency.clone_from(&s.currency);
-    }
-    if let Some(m) = &s.mode {
-        c.ingest_mode.clone_from(m);
-    }
-    if let Some(f) = s.fan_out {
-        c.fan_out = f;
-    }
-    c.validate()?;
-    Ok(c)
+    Ok(TenantConfig::from_stored(&s.tenant, &doc.to_string())?)
 }
 
-fn pairs(given: &[String], flag: &str, into: &mut BTreeMap<String, String>) -> Result<()> {
+fn ingest_mode(mode: Mode) -> IngestMode {
+    match mode {
+        Mode::Snapshot => IngestMode::Snapshot,
+        Mode::Delta => IngestMode::Delta,
+    }
+}
+
+/// `key=value` pairs given with `flag`, added to the map `field`.
+fn pairs(
+    given: &[String],
+    flag: &str,
+    tenant: &str,
+    field: &str,
+    fields: &mut Map<String, Value>,
+) -> Result<()> {
+    if given.is_empty() {
+        return Ok(());
+    }
+    let map = fields
+        .entry(field)
+        .or_insert_with(|| Value::Object(Map::new()));
+    if map.is_null() {
+        *map = Value::Object(Map::new());
+    }
+    let Some(map) = map.as_object_mut() else {
+        bail!(
+            "tenant '{tenant}': {field}: the stored value is not a map, so {flag} cannot add to it"
+        );
+    };
     for p in given {
         let (k, v) = p
             .split_once('=')
             .with_context(|| format!("{flag} {p}: write key=value"))?;
-        into.insert(k.trim().to_string(), v.trim().to_string());
+        map.insert(k.trim().to_string(), v.trim().into());
     }
     Ok(())
 }
@@ -231,46 +275,63 @@ async fn list(
     schedules: Option<&Schedules>,
     format: &str,
 ) -> Result<ExitCode> {
-    let configs = store.tenant_configs().await?;
+    if !matches!(format, "json" | "table") {
+        bail!("--format {format}: use table or json");
+    }
+    // A config that does not read is listed with its error (tenant and
+    // field named) beside the others, and the command fails.
+    let entries = store.tenant_config_entries().await?;
     let mut rows = Vec::new();
-    for c in &configs {
-        let schedule = match schedules {
-            Some(s) => s
+    for entry in &entries {
+        let schedule = match (schedules, entry) {
+            (Some(s), Ok(c)) => s
                 .describe(&c.tenant)
                 .await?
                 .map(|(expr, zone)| format!("{expr} {zone}")),
-            None => None,
+            _ => None,
         };
-        rows.push((c, schedule));
+        rows.push((entry, schedule));
     }
-    match format {
-        "json" => {
-            let v: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|(c, s)| {
-                    serde_json::json!({"tenant": c.tenant, "sender": c.sender, "time_zone": c.time_zone,
-                        "send_hour": c.send_hour, "ingest_mode": c.ingest_mode, "schedule": s})
-                })
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&v)?);
-        }
-        "table" => {
-            println!(
-                "{:<20} {:<36} {:<20} {:>4}  schedule",
-                "tenant", "sender", "time zone", "hour"
-            );
-            for (c, s) in &rows {
-                println!(
+    if format == "json" {
+        let v: Vec<Value> = rows
+            .iter()
+            .map(|(entry, s)| match entry {
+                Ok(c) => serde_json::json!({"tenant": c.tenant, "sender": c.sender,
+                    "time_zone": c.time_zone, "send_hour": c.send_hour,
+                    "ingest_mode": c.ingest_mode, "schedule": s}),
+                Err(e) => serde_json::json!({"tenant": e.tenant, "error": e.to_string()}),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "{:<20} {:<36} {:<20} {:>4}  schedule",
+            "tenant", "sender", "time zone", "hour"
+        );
+        for (entry, s) in &rows {
+            match entry {
+                Ok(c) => println!(
                     "{:<20} {:<36} {:<20} {:>4}  {}",
                     c.tenant,
                     c.sender,
                     c.time_zone,
                     c.send_hour,
                     s.as_deref().unwrap_or("-")
-                );
+                ),
+                Err(e) => println!("{:<20} unreadable: {}: {}", e.tenant, e.field, e.message),
             }
         }
-        other => bail!("--format {other}: use table or json"),
     }
-    Ok(ExitCode::SUCCESS)
+    let unreadable: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.as_ref().err().map(|e| e.tenant.as_str()))
+        .collect();
+    if unreadable.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        bail!(
+            "the config of tenant(s) {} does not read; fix it with `arflow tenant update`",
+            unreadable.join(", ")
+        )
+    }
 }

@@ -52,3 +52,19 @@ pub fn fixture(name: &str) -> PathBuf {
         .join("fixtures")
         .join(name)
 }
+
+/// The default strategy with the established segment's due-today reminder
+/// sent by WhatsApp (which no host has a provider for yet).
+pub fn whatsapp_strategy() -> String {
+    let from = r#"{ name = "due today", offset_days = 0, channel = "email", template = "due_today", tone = "neutral" }"#;
+    let text = arflow_domain::strategy::DEFAULT_STRATEGY;
+    assert!(text.contains(from), "the default strategy changed");
+    let text = text.replace(
+        from,
+        r#"{ name = "due today", offset_days = 0, channel = "whatsapp", template = "due_today", tone = "neutral" }"#,
+    );
+    if let Err(e) = arflow_domain::strategy::Strategy::from_toml(&text, "whatsapp.toml") {
+        panic!("the WhatsApp strategy loads: {e}");
+    }
+    text
+}

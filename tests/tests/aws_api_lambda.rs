@@ -144,6 +144,10 @@ impl World {
 
     /// An API key stored (hashed) in DynamoDB; returns the key.
     fn api_key(&self, tenant: &str, name: &str) -> String {
+        self.api_key_with(tenant, name, vec![Scope::Read])
+    }
+
+    fn api_key_with(&self, tenant: &str, name: &str, scopes: Vec<Scope>) -> String {
         let key = format!("arf_{}", unique(name).replace(['-', '.'], "_"));
         let created = self
             .store()
@@ -151,7 +155,7 @@ impl World {
                 tenant: tenant.into(),
                 name: name.into(),
                 key_hash: hash_secret(&key),
-                scopes: vec![Scope::Read],
+                scopes,
                 created_at: NOW,
             })
             .expect("insert key");
@@ -169,6 +173,8 @@ struct Req<'a> {
     bearer: Option<&'a str>,
     cookies: Vec<String>,
     form: Option<String>,
+    /// A plain-text body (a strategy's TOML).
+    text: Option<String>,
 }
 
 impl<'a> Req<'a> {
@@ -180,6 +186,7 @@ impl<'a> Req<'a> {
             bearer: None,
             cookies: vec![],
             form: None,
+            text: None,
         }
     }
 
@@ -212,6 +219,10 @@ impl<'a> Req<'a> {
         if let Some(key) = self.bearer {
             headers.insert("authorization".into(), format!("Bearer {key}").into());
         }
+        if let Some(text) = &self.text {
+            headers.insert("content-type".into(), "text/plain".into());
+            headers.insert("content-length".into(), text.len().to_string().into());
+        }
         if let Some(form) = &self.form {
             headers.insert(
                 "content-type".into(),
@@ -219,6 +230,9 @@ impl<'a> Req<'a> {
             );
             headers.insert("content-length".into(), form.len().to_string().into());
             v["body"] = form.clone().into();
+        }
+        if let Some(text) = &self.text {
+            v["body"] = text.clone().into();
         }
         if !self.cookies.is_empty() {
             v["cookies"] = self.cookies.clone().into();
@@ -500,4 +514,138 @@ async fn the_built_api_binary_answers_the_sample_event_through_the_runtime_api()
         serde_json::from_str(response["body"].as_str().expect("text body")).expect("aging JSON");
     assert_eq!(aging["as_of"], "2024-02-01");
     assert_eq!(aging["currencies"][0]["total"]["amount"], "1250.00");
+}
+
+/// The actions of a daily run of `tenant` for `as_of`, as the dispatch
+/// queue holds them (sorted by id, as JSON).
+async fn daily_actions(world: &World, tenant: &str, execution_id: &str, as_of: &str) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(&world.aws.config);
+    let url = sqs
+        .create_queue()
+        .queue_name(unique("daily"))
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("queue url");
+    let queue = arflow_aws::queue::Queue::new(sqs.clone(), url.clone());
+    let daily = arflow_fn_daily::DailyFunction::new(world.store(), queue);
+    let event = arflow_aws::daily::DailyEvent {
+        tenant: tenant.into(),
+        execution_id: Some(execution_id.into()),
+        scheduled_time: None,
+        as_of: Some(as_of.parse().expect("date")),
+    };
+    let outcome = daily.handle(event).await.expect("daily run");
+    let mut out = Vec::new();
+    loop {
+        let got = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive");
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            let msg: arflow_aws::wire::QueueMessage =
+                serde_json::from_str(m.body.as_deref().unwrap_or("")).expect("queue message");
+            let arflow_aws::wire::QueueMessage::Action { action, .. } = msg else {
+                panic!("not an action message");
+            };
+            let action = arflow_domain::strategy::Action::try_from(*action).expect("an action");
+            out.push(serde_json::to_value(&action).expect("json"));
+        }
+    }
+    assert_eq!(out.len(), outcome.actions, "{outcome:?}");
+    out.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    out
+}
+
+async fn api_actions(function: &ApiFunction, key: &str, as_of: &str) -> Vec<Value> {
+    let query = format!("as_of={as_of}");
+    let mut req = Req::get("/api/actions");
+    req.query = &query;
+    req.bearer = Some(key);
+    let r = call(function, &req).await;
+    assert_eq!(r.status(), 200, "{}", r.body());
+    let mut out = r.json().as_array().expect("actions").clone();
+    out.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    out
+}
+
+fn names(actions: &[Value], invoice: &str) -> bool {
+    actions.iter().any(|a| {
+        a["invoice_ids"]
+            .as_array()
+            .expect("invoice ids")
+            .iter()
+            .any(|i| i == invoice)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strategy_put_through_the_api_is_what_the_next_daily_run_enqueues_and_the_api_previews() {
+    let world = World::new().await;
+    // INV-3 falls due a week after the day planned: the friendly reminder
+    // (7 days before) is due that day under the default strategy.
+    world
+        .store()
+        .apply_changes(
+            &world.acme,
+            &[InvoiceChange {
+                kind: ChangeKind::New,
+                effective: None,
+                invoice: invoice("INV-3", "A", "2024-02-08", 40_000),
+            }],
+            &[],
+        )
+        .expect("INV-3");
+    let key = world.api_key_with(&world.acme, "ar-team", vec![Scope::Read, Scope::Write]);
+    let function = world.function().await;
+    let day = "2024-02-01";
+
+    let before = daily_actions(&world, &world.acme, "exec-1", day).await;
+    assert!(names(&before, "INV-3"), "{before:#?}");
+    assert_eq!(
+        api_actions(&function, &key, day).await,
+        before,
+        "the API previews exactly what the daily run enqueues"
+    );
+
+    // The AR team moves the friendly reminder to 5 days before the due date.
+    let from = r#"{ name = "friendly", offset_days = -7, channel = "email", template = "friendly_reminder", tone = "friendly" },"#;
+    let established = arflow_domain::strategy::DEFAULT_STRATEGY
+        .rfind(from)
+        .expect("the established segment's friendly reminder");
+    let mut changed = arflow_domain::strategy::DEFAULT_STRATEGY.to_string();
+    changed.replace_range(
+        established..established + from.len(),
+        &from.replace("offset_days = -7", "offset_days = -5"),
+    );
+    let mut put = Req::get("/api/strategy");
+    put.method = "PUT";
+    put.bearer = Some(&key);
+    put.text = Some(changed);
+    let stored = call(&function, &put).await;
+    assert!(
+        stored.status() == 200 || stored.status() == 201,
+        "{}",
+        stored.body()
+    );
+
+    let after = daily_actions(&world, &world.acme, "exec-2", day).await;
+    assert!(
+        !names(&after, "INV-3"),
+        "the stored strategy plans the daily run: no friendly reminder a week ahead: {after:#?}"
+    );
+    assert_ne!(after, before);
+    assert_eq!(
+        api_actions(&function, &key, day).await,
+        after,
+        "field by field, after the change too"
+    );
 }

@@ -6,6 +6,8 @@
 
 mod aws_support;
 
+use arflow_app::delivery::DeliveryStore;
+
 use arflow_app::store::LedgerStore;
 use arflow_domain::ledger::{Customer, Invoice};
 use aws_lambda_events::event::sqs::SqsEvent;
@@ -84,8 +86,7 @@ async fn the_day_is_planned_to_sqs_and_each_email_is_sent_exactly_once() {
     let log = w
         .dispatch
         .store()
-        .message_log("acme", "C1")
-        .await
+        .communications("acme", "C1")
         .expect("log");
     assert_eq!(
         log.len(),

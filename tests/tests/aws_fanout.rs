@@ -7,11 +7,10 @@ mod aws_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use arflow_app::portal::Holds;
-use arflow_aws::daily::plan_from_store;
+use arflow_app::planning::{Scope, plan_day};
+use arflow_aws::daily::strategy_defaults;
 use arflow_aws::dynamo::keys::{PLAN_SHARDS, plan_shard};
 use arflow_aws::wire::{ActionWire, QueueMessage};
-use arflow_domain::strategy::default_strategy;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_support::world::{Setup, World, customer, failures, invoice, redelivered, world_with};
 
@@ -74,9 +73,13 @@ async fn a_fanned_out_run_enqueues_every_planned_action_exactly_once() {
     .await;
     let as_of = "2024-02-01".parse().expect("date");
     let store = w.aws.store();
-    let strategy = default_strategy().expect("strategy");
-    let whole = plan_from_store(&store, "acme", as_of, &strategy, &Holds::default())
-        .expect("whole-tenant plan");
+    let config = (store.tenant_config("acme").await)
+        .expect("config read")
+        .expect("config");
+    let defaults = strategy_defaults(&config).expect("defaults");
+    let whole = plan_day(&store, "acme", as_of, Scope::Tenant, &defaults)
+        .expect("whole-tenant plan")
+        .actions;
     let expected: BTreeMap<String, ActionWire> = whole
         .iter()
         .map(|a| (a.id.clone(), ActionWire::from(a)))

@@ -8,8 +8,8 @@
 
 mod aws_support;
 
-use arflow_aws::dispatch::LEASE_SECS;
-use arflow_aws::dynamo::ClaimOutcome;
+use arflow_app::delivery::LEASE_SECS;
+use arflow_app::delivery::{ClaimOutcome, DeliveryStore};
 use arflow_aws::outbound::SEND_ATTEMPTS;
 use aws_support::ses_proxy::{Fault, SesProxy};
 use aws_support::world::{
@@ -76,7 +76,7 @@ async fn throttling_is_retried_in_the_handler_then_left_to_sqs_and_a_rejection_f
     assert_eq!(sent_to("ap@ok.example"), 1);
     assert_eq!(sent_to("ap@briefly-throttled.example"), 1);
     assert_eq!(sent_to("ap@long-throttled.example"), 0);
-    let store = w.dispatch.store();
+    let mut store = w.dispatch.store().clone();
     let now = chrono::Utc::now().timestamp();
     match store
         .claim(
@@ -86,7 +86,6 @@ async fn throttling_is_retried_in_the_handler_then_left_to_sqs_and_a_rejection_f
             now,
             LEASE_SECS,
         )
-        .await
         .expect("claim")
     {
         ClaimOutcome::Failed(err) => assert!(err.contains("MessageRejected"), "{err}"),

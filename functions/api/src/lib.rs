@@ -14,10 +14,9 @@
 //!   sign-in e-mails; when unset, the tenant config's `portal_url` / `sender`.
 //! - `SES_CONFIGURATION_SET` (optional); `AWS_ENDPOINT_URL` for an emulator.
 //!
-//! The tenant's strategy (for `/api/actions`) comes from its config item,
-//! the built-in default when it has none.
-
-pub mod sender;
+//! The strategy in force is the tenant's stored one (`PUT /api/strategy`);
+//! its config item's (or the built-in default) stands in when none is
+//! stored, as in the daily run.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -32,7 +31,7 @@ use lambda_http::request::{LambdaRequest, RequestContext};
 use lambda_http::{Context, Error, LambdaEvent, RequestExt, Service, service_fn};
 use tower::ServiceExt;
 
-pub use sender::SesSender;
+pub use arflow_aws::sender::SesSender;
 
 /// A sign-in link works this long (seconds).
 pub const LINK_TTL: i64 = 15 * 60;
@@ -127,9 +126,12 @@ impl ApiFunction {
     ) -> Result<ApiFunction, Error> {
         arflow_aws::dynamo::check_tenant(&settings.tenant)?;
         let tenant_config = store.tenant_config(&settings.tenant).await?;
-        let strategy = match &tenant_config {
-            Some(c) => c.strategy()?,
-            None => default_strategy()?,
+        let (strategy, identity) = match &tenant_config {
+            Some(c) => {
+                let d = arflow_aws::daily::strategy_defaults(c)?;
+                (d.fallback, d.identity)
+            }
+            None => (default_strategy()?, None),
         };
         let from = settings
             .sender_email
@@ -152,6 +154,7 @@ impl ApiFunction {
             base_url,
             from,
             strategy,
+            identity,
             link_ttl: LINK_TTL,
             session_ttl: SESSION_TTL,
             clock,

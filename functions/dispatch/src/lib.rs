@@ -20,23 +20,25 @@ use tokio::task::JoinSet;
 /// one send; SES's own rate limit is met with backoff, see `outbound`).
 pub const IN_FLIGHT: usize = 8;
 
-/// The function's clients, built once per cold start.
+/// The function's clients, templates and strategy cache, built once per
+/// cold start and shared by every batch.
 #[derive(Clone)]
 pub struct DispatchFunction {
-    store: DynamoStore,
-    outbound: Outbound,
-    queue: Queue,
+    dispatcher: Arc<Dispatcher>,
     in_flight: usize,
 }
 
 impl DispatchFunction {
-    pub fn new(store: DynamoStore, outbound: Outbound, queue: Queue) -> DispatchFunction {
-        DispatchFunction {
-            store,
-            outbound,
-            queue,
+    pub fn new(
+        store: DynamoStore,
+        outbound: Outbound,
+        queue: Queue,
+    ) -> Result<DispatchFunction, Error> {
+        let templates = default_templates()?;
+        Ok(DispatchFunction {
+            dispatcher: Arc::new(Dispatcher::new(store, outbound, queue, templates)),
             in_flight: IN_FLIGHT,
-        }
+        })
     }
 
     /// Handles at most `n` (at least 1) messages of a batch at once.
@@ -57,27 +59,21 @@ impl DispatchFunction {
             env::optional("ALERTS_TOPIC_ARN"),
             env::optional("SES_CONFIGURATION_SET"),
         );
-        Ok(DispatchFunction::new(
+        DispatchFunction::new(
             DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table),
             outbound,
             Queue::new(aws_sdk_sqs::Client::new(&config), queue_url),
-        ))
+        )
     }
 
     pub fn store(&self) -> &DynamoStore {
-        &self.store
+        self.dispatcher.store()
     }
 
     /// Handles a batch, `IN_FLIGHT` action messages at a time; never fails
     /// as a whole for one bad message.
     pub async fn handle(&self, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
-        let templates = default_templates()?;
-        let dispatcher = Arc::new(Dispatcher::new(
-            self.store.clone(),
-            self.outbound.clone(),
-            self.queue.clone(),
-            templates,
-        ));
+        let dispatcher = &self.dispatcher;
         let mut response = SqsBatchResponse::default();
         let mut tasks = JoinSet::new();
         let mut ids = HashMap::new();

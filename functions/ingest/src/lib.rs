@@ -77,9 +77,21 @@ impl IngestFunction {
                 .into());
             }
         };
-        let config = self.store.tenant_config(&tenant).await?.ok_or_else(|| {
-            format!("tenant '{tenant}' has no configuration (run `arflow tenant create`)")
-        })?;
+        // A configuration that does not read (a field named in the error)
+        // stops the ingest before anything is written, so fixing it and
+        // delivering the object again ingests it.
+        let not_ingested =
+            |why: String| format!("s3://{}/{}: not ingested: {why}", object.bucket, object.key);
+        let config = self
+            .store
+            .tenant_config(&tenant)
+            .await
+            .map_err(|e| not_ingested(e.to_string()))?
+            .ok_or_else(|| {
+                not_ingested(format!(
+                    "tenant '{tenant}' has no configuration (run `arflow tenant create`)"
+                ))
+            })?;
         let mut store = self.store.clone();
         let blobs = Blobs::new(self.s3.clone(), object.bucket.clone());
         let handle = Handle::current();

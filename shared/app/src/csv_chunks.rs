@@ -350,24 +350,73 @@ fn parse_quoted<T>(
     index: &HeaderIndex,
     parse: ParseFn<'_, T>,
 ) -> Vec<Parsed<T>> {
+    let bytes = &chunk.bytes[..];
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(&chunk.bytes[..]);
+        .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::new();
-    // The csv crate is infallible on in-memory bytes read as ByteRecords.
-    while let Ok(true) = rdr.read_byte_record(&mut record) {
+    let mut lines = RecordLines::new(bytes, chunk.first_line);
+    loop {
+        let from = rdr.position().byte();
+        // The csv crate is infallible on in-memory bytes read as ByteRecords.
+        let Ok(true) = rdr.read_byte_record(&mut record) else {
+            break;
+        };
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
-        let line = chunk.first_line + record.position().map_or(1, |p| p.line()) - 1;
+        let line = lines.record_from(from);
         let cells: Vec<&[u8]> = record.iter().collect();
         out.push(parse_cells(&cells, line, name, index, parse, || {
             join_csv(&record)
         }));
     }
     out
+}
+
+/// Physical line numbers of the records the csv crate reads from a chunk.
+///
+/// The crate's own record position is where its reader stood when the read
+/// began, not where the record starts: it ends a record at the CR of a CRLF
+/// and skips the LF, and any blank lines, only as the next read begins, so
+/// its line is one too low after every CRLF and more after blank lines. A
+/// record starts at the first byte of its read that is not a line end, on
+/// the chunk's first line plus the newlines before that byte.
+struct RecordLines<'a> {
+    bytes: &'a [u8],
+    /// The newlines before this offset are counted in `line`.
+    counted: usize,
+    line: u64,
+}
+
+impl<'a> RecordLines<'a> {
+    fn new(bytes: &'a [u8], first_line: u64) -> Self {
+        RecordLines {
+            bytes,
+            counted: 0,
+            line: first_line,
+        }
+    }
+
+    /// The line of the record whose read began at byte `from`; reads come in
+    /// file order.
+    fn record_from(&mut self, from: u64) -> u64 {
+        let len = self.bytes.len();
+        let from = usize::try_from(from).map_or(len, |f| f.min(len));
+        let ends = self.bytes[from..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        let start = from + ends;
+        if start > self.counted {
+            let newlines = memchr::memchr_iter(b'\n', &self.bytes[self.counted..start]).count();
+            self.line += newlines as u64;
+            self.counted = start;
+        }
+        self.line
+    }
 }
 
 pub(crate) fn parse_cells<T>(
@@ -429,5 +478,33 @@ mod tests {
         assert_eq!(record_end(b"a,\"x\ny\"\nb\n", 0), Some(8));
         assert_eq!(last_record_end(b"a\nb,\"c\nd"), Some(2));
         assert_eq!(last_record_end(b"abc"), None);
+    }
+
+    fn record_lines(first_line: u64, bytes: &[u8]) -> Vec<u64> {
+        let index = HeaderIndex {
+            positions: vec![Some(0)],
+            source_names: vec!["id".into()],
+        };
+        let chunk = Chunk {
+            seq: 0,
+            first_line,
+            bytes: bytes.to_vec(),
+        };
+        let parse = |_: &[Option<&str>], _: &HeaderIndex, _: u64| Ok(());
+        parse_chunk(&chunk, "f", &index, &parse)
+            .into_iter()
+            .map(|p| p.map_or(0, |(_, line)| line))
+            .collect()
+    }
+
+    #[test]
+    fn quoted_records_are_numbered_by_the_line_they_start_on() {
+        // 10, 11 blank; 12-13 one record; 14; 15 blank; 16 white space; 17.
+        let crlf = b"\r\n\r\na,\"x\r\ny\"\r\nb\r\n\r\n  \r\n\"c\"";
+        assert_eq!(record_lines(10, crlf), [12, 14, 17]);
+        let lf = b"\n\na,\"x\ny\"\nb\n\n  \n\"c\"\n";
+        assert_eq!(record_lines(10, lf), [12, 14, 17]);
+        let unquoted = b"\r\n\r\na,x\r\ny\r\nb\r\n\r\n  \r\nc";
+        assert_eq!(record_lines(10, unquoted), [12, 13, 14, 17]);
     }
 }

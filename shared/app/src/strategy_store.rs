@@ -52,14 +52,21 @@ pub fn stored_strategy(
     let Some((source, version)) = store.strategy_source(tenant)? else {
         return Ok(None);
     };
+    parse_stored(tenant, &source, version).map(|s| Some((s, version)))
+}
+
+/// A stored strategy's TOML, parsed; diagnostics name the version.
+pub fn parse_stored(
+    tenant: &str,
+    source: &str,
+    version: u64,
+) -> Result<Strategy, StoredStrategyError> {
     let file = format!("strategy v{version}");
-    Strategy::from_toml(&source, &file)
-        .map(|s| Some((s, version)))
-        .map_err(|e| StoredStrategyError::Invalid {
-            tenant: tenant.to_string(),
-            version,
-            diagnostics: e.diagnostics,
-        })
+    Strategy::from_toml(source, &file).map_err(|e| StoredStrategyError::Invalid {
+        tenant: tenant.to_string(),
+        version,
+        diagnostics: e.diagnostics,
+    })
 }
 
 /// The strategy store contract: behaviour every [`StrategyStore`] must show.

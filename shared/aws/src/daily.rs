@@ -14,13 +14,9 @@
 //! preferences (the tenant's portal stores) shape the plan here exactly as
 //! in `arflow run` (`Holds::plan_day`).
 
-use std::collections::HashMap;
-
-use arflow_app::portal::Holds;
-use arflow_app::store::{LedgerStore, StoreError};
-use arflow_domain::ledger::{Customer, Invoice};
-use arflow_domain::sent::SentRecord;
-use arflow_domain::strategy::{Action, Strategy};
+use arflow_app::planning::{PlanError, Scope, StrategyDefaults, TenantIdentity, plan_day};
+use arflow_app::store::StoreError;
+use arflow_domain::strategy::Action;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +63,8 @@ pub enum DailyError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
     #[error("tenant '{0}' has no configuration (run `arflow tenant create`)")]
     UnknownTenant(String),
 }
@@ -119,12 +117,16 @@ pub async fn run_daily(
             })
             .collect()
     } else {
-        let strategy = config.strategy()?;
         let tenant = config.tenant.clone();
-        let holds = Holds::load(store, &tenant)?;
-        let actions = plan_from_store(store, &tenant, as_of, &strategy, &holds)?;
-        outcome.actions = actions.len();
-        action_messages(&tenant, &execution_id, &actions)
+        let day = plan_day(
+            store,
+            &tenant,
+            as_of,
+            Scope::Tenant,
+            &strategy_defaults(&config)?,
+        )?;
+        outcome.actions = day.actions.len();
+        action_messages(&tenant, &execution_id, &day.actions)
     };
     outcome.messages = messages.len();
     outcome.batch_calls = queue.send_all(&messages).await?;
@@ -149,11 +151,11 @@ pub async fn plan_shard(
         return Ok(0);
     }
     let config = tenant_config(store, tenant).await?;
-    let strategy = config.strategy()?;
-    let invoices = store.plan_shard_invoices(tenant, shard).await?;
-    let (customers, sent) = store.plan_shard_memory(tenant, shard).await?;
-    let holds = Holds::load(store, tenant)?;
-    let actions = plan_day(invoices, customers, &sent, &strategy, as_of, &holds);
+    let scope = Scope::Shard {
+        index: shard,
+        of: PLAN_SHARDS,
+    };
+    let actions = plan_day(store, tenant, as_of, scope, &strategy_defaults(&config)?)?.actions;
     let messages = action_messages(tenant, execution_id, &actions);
     queue.send_all(&messages).await?;
     store
@@ -174,42 +176,23 @@ async fn tenant_config(store: &DynamoStore, tenant: &str) -> Result<TenantConfig
         .ok_or_else(|| DailyError::UnknownTenant(tenant.to_string()))
 }
 
-/// The day's actions from the whole ledger as it stood on `as_of`, with
-/// the portal's holds applied.
-pub fn plan_from_store(
-    store: &dyn LedgerStore,
-    tenant: &str,
-    as_of: NaiveDate,
-    strategy: &Strategy,
-    holds: &Holds,
-) -> Result<Vec<Action>, StoreError> {
-    let mut invoices = Vec::new();
-    store.invoices_as_of(tenant, as_of, &mut |i| invoices.push(i))?;
-    let customers = store.customers(tenant)?;
-    let sent = store.sent_log(tenant)?;
-    Ok(plan_day(invoices, customers, &sent, strategy, as_of, holds))
-}
-
-/// Plans a day with the portal's state, as `arflow run` does
-/// (`Holds::plan_day`): disputed invoices get the dispute sequence, promises
-/// to pay and payment plans hold dunning, contact preferences apply, and
-/// instalment reminders, broken-promise and missed-instalment notices are
-/// added.
-fn plan_day(
-    invoices: Vec<Invoice>,
-    customers: Vec<Customer>,
-    sent: &[SentRecord],
-    strategy: &Strategy,
-    as_of: NaiveDate,
-    holds: &Holds,
-) -> Vec<Action> {
-    let mut customers: HashMap<String, Customer> = customers
-        .into_iter()
-        .map(|c| (c.customer_id.clone(), c))
-        .collect();
-    holds
-        .plan_day(strategy, invoices, &mut customers, as_of, sent)
-        .actions
+/// What the tenant's configuration says about its strategy: the one stored
+/// through `PUT /api/strategy` is in force; the configuration's own (or the
+/// built-in default) stands in when none is stored; the configuration's
+/// sender, time zone, send hour and portal URL apply to either.
+pub fn strategy_defaults(config: &TenantConfig) -> Result<StrategyDefaults, ConfigError> {
+    let (name, email) = config.sender_parts();
+    Ok(StrategyDefaults {
+        forced: None,
+        fallback: config.strategy()?,
+        identity: Some(TenantIdentity {
+            company_name: Some(name.to_string()).filter(|n| !n.is_empty()),
+            company_email: Some(email.to_string()),
+            timezone: Some(config.zone()?.name().to_string()),
+            send_hour: Some(config.send_hour),
+            portal_url: Some(config.portal_url.clone()).filter(|u| !u.is_empty()),
+        }),
+    })
 }
 
 fn action_messages(tenant: &str, execution_id: &str, actions: &[Action]) -> Vec<QueueMessage> {
@@ -225,104 +208,30 @@ fn action_messages(tenant: &str, execution_id: &str, actions: &[Action]) -> Vec<
 
 #[cfg(test)]
 mod tests {
-    use arflow_app::portal::{Dispute, DisputeState, PromiseToPay};
-    use arflow_domain::ledger::InvoiceStatus;
-    use arflow_domain::money::Currency;
-    use arflow_domain::strategy::default_strategy;
-
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn ledger() -> (Vec<Invoice>, Vec<Customer>) {
-        let inv = |id: &str, customer: &str| Invoice {
-            invoice_id: id.into(),
-            customer_id: customer.into(),
-            invoice_date: d("2024-01-02"),
-            due_date: d("2024-01-20"),
-            amount: 50_000,
-            currency: Currency::USD,
-            paid_amount: 0,
-            paid_date: None,
-            disputed: false,
-            status: InvoiceStatus::Open,
-        };
-        let customer = |id: &str| Customer {
-            customer_id: id.into(),
-            name: format!("{id} Corp"),
-            emails: vec![format!("ap@{id}.example")],
-            ..Customer::default()
-        };
-        (
-            vec![inv("INV-1", "C1"), inv("INV-2", "C2")],
-            vec![customer("C1"), customer("C2")],
-        )
-    }
-
-    fn plan_with(invoices: Vec<Invoice>, holds: &Holds) -> Vec<Action> {
-        let strategy = default_strategy().unwrap();
-        plan_day(invoices, ledger().1, &[], &strategy, d("2024-02-01"), holds)
-    }
-
-    fn names(actions: &[Action], invoice: &str) -> bool {
-        actions
-            .iter()
-            .any(|a| a.invoice_ids.iter().any(|i| i == invoice))
-    }
-
     #[test]
-    fn a_holding_promise_to_pay_pauses_dunning_in_the_daily_plan() {
-        let (invoices, _) = ledger();
-        let unheld = plan_with(invoices.clone(), &Holds::default());
-        assert!(
-            names(&unheld, "INV-1") && names(&unheld, "INV-2"),
-            "{unheld:#?}"
+    fn the_configuration_names_the_fallback_and_its_identity_wins() {
+        let mut config = TenantConfig::new("acme", "Acme AR <ar@acme.example>", "Europe/Berlin", 9);
+        config.portal_url = "https://pay.acme.example".into();
+        let defaults = strategy_defaults(&config).unwrap();
+        let stored = (
+            arflow_domain::strategy::DEFAULT_STRATEGY.replace("send_hour = 9", "send_hour = 7"),
+            3,
         );
-        let promise = PromiseToPay {
-            id: "P1".into(),
-            customer_id: "C1".into(),
-            invoice_id: "INV-1".into(),
-            promised_date: d("2024-02-05"),
-            amount: 50_000,
-            grace_days: 2,
-            reference: None,
-            created_at: 0,
-        };
-        let holds = Holds {
-            promises: vec![promise],
-            ..Holds::default()
-        };
-        let held = plan_with(invoices, &holds);
-        assert!(!names(&held, "INV-1"), "{held:#?}");
-        assert!(names(&held, "INV-2"), "the other customer is still dunned");
-    }
-
-    #[test]
-    fn an_active_dispute_plans_its_invoice_as_disputed() {
-        let (invoices, _) = ledger();
-        let dispute = Dispute {
-            id: "D1".into(),
-            customer_id: "C1".into(),
-            invoice_id: "INV-1".into(),
-            reason: "pricing".into(),
-            amount: 50_000,
-            message: String::new(),
-            state: DisputeState::Open,
-            owner: None,
-            notes: Vec::new(),
-            opened_at: 0,
-            updated_at: 0,
-        };
-        let holds = Holds {
-            disputes: vec![dispute],
-            ..Holds::default()
-        };
-        let mut marked = invoices.clone();
-        marked[0].disputed = true;
-        let expected = plan_with(marked, &Holds::default());
-        assert_eq!(plan_with(invoices.clone(), &holds), expected);
-        assert_ne!(expected, plan_with(invoices, &Holds::default()));
+        let (s, version) = defaults.resolve("acme", Some(&stored)).unwrap();
+        assert_eq!(version, Some(3));
+        assert_eq!(s.tenant.company.email.as_deref(), Some("ar@acme.example"));
+        assert_eq!(s.tenant.company.name, "Acme AR");
+        assert_eq!(
+            (s.tenant.timezone.as_str(), s.tenant.send_hour),
+            ("Europe/Berlin", 9)
+        );
+        assert_eq!(
+            s.tenant.portal_url.as_deref(),
+            Some("https://pay.acme.example")
+        );
+        let (fallback, none) = defaults.resolve("acme", None).unwrap();
+        assert_eq!((fallback.tenant.send_hour, none), (9, None));
     }
 }

@@ -1,42 +1,49 @@
-//! Dispatching one queue message: claim the action (conditional write),
-//! render it with the shared `Renderer`, send it (SESv2 e-mail, SNS SMS and
-//! alerts) or file it as a task, then record the send, the communication log
-//! and the provider id. Each message ends in an `Outcome`; only `Retry` and
-//! `Failed` are reported back to SQS as batch item failures.
+//! Dispatching one queue message: an action is rendered with the strategy
+//! in force and delivered by the app's one delivery use case
+//! (`arflow_app::delivery::deliver`: claim → send → record) through
+//! SESv2 / SNS; a planning shard is planned and enqueued; SES feedback
+//! feeds the suppression list. Each message ends in an `Outcome`; only
+//! `Retry` and `Failed` are reported back to SQS as batch item failures.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use arflow_app::delivery::{Attempt, Delivered, deliver};
 use arflow_app::dispatch::{Prepared, Renderer};
-use arflow_app::store::{LedgerStore, StoreError, Task, TaskStatus};
+use arflow_app::portal::{Holds, PortalStore};
+use arflow_app::store::StoreError;
+use arflow_app::strategy_store::StrategyStore;
 use arflow_domain::ledger::Customer;
-use arflow_domain::sent::SentRecord;
-use arflow_domain::strategy::Action;
+use arflow_domain::strategy::{Action, Strategy};
 use arflow_domain::template::TemplateSet;
 use chrono::{DateTime, Utc};
+use tokio::runtime::Handle;
 
 use crate::DynamoStore;
-use crate::daily::plan_shard;
-use crate::dynamo::{ClaimOutcome, LogEntry, MessageOrigin};
+use crate::daily::{plan_shard, strategy_defaults};
 use crate::feedback;
-use crate::outbound::{Outbound, SendFailure};
+use crate::outbound::Outbound;
 use crate::queue::Queue;
-use crate::tenant::TenantConfig;
+use crate::sender::SesSender;
 use crate::wire::QueueMessage;
 
-/// How long a claim keeps other deliveries off an action, in seconds
-/// (longer than a send with its retries; shorter than the visibility timeout).
-pub const LEASE_SECS: i64 = 120;
+/// How long a tenant's configuration and strategy are reused before they
+/// are read again (a `PUT /api/strategy` reaches dispatch within this).
+pub const STRATEGY_TTL: Duration = Duration::from_secs(60);
 
 /// How one message ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Sent now; the provider's message id.
     Sent(String),
-    /// Filed as a task (internal action, or no channel to send on).
+    /// Filed as a task (internal action, or no provider for its channel).
     Task,
     /// Every recipient is suppressed: not sent, the AR team has a task.
     Suppressed,
+    /// An earlier delivery stopped between send and record: recorded now,
+    /// not sent again (confirmed, or a task to check).
+    Resolved,
     /// Done by an earlier delivery; nothing repeated.
     AlreadyDone,
     /// A planning shard was planned; its actions were enqueued.
@@ -56,14 +63,26 @@ impl Outcome {
     }
 }
 
-/// Shared state of one batch: clients, templates, tenant configs read once.
-/// Messages of a batch may be handled concurrently (`&self`).
+/// Why an action could not be rendered.
+enum NotReady {
+    Retry(String),
+    Failed(String),
+}
+
+impl From<StoreError> for NotReady {
+    fn from(e: StoreError) -> Self {
+        NotReady::Retry(e.to_string())
+    }
+}
+
+/// Clients, templates and each tenant's strategy, built once per cold
+/// start and shared by the messages of every batch (handled concurrently).
 pub struct Dispatcher {
     store: DynamoStore,
     outbound: Outbound,
     queue: Queue,
     templates: TemplateSet,
-    configs: Mutex<HashMap<String, TenantConfig>>,
+    strategies: Mutex<HashMap<String, (Instant, Arc<Strategy>)>>,
 }
 
 impl Dispatcher {
@@ -78,7 +97,7 @@ impl Dispatcher {
             outbound,
             queue,
             templates,
-            configs: Mutex::new(HashMap::new()),
+            strategies: Mutex::new(HashMap::new()),
         }
     }
 
@@ -127,9 +146,9 @@ impl Dispatcher {
         }
     }
 
-    /// Claims, sends and records one action (the body of an action
-    /// message, see [`action_message`]). Its future is `Send`, so the
-    /// actions of a batch can run as concurrent tasks.
+    /// Renders one action and delivers it once (see [`action_message`]
+    /// for its body). Its future is `Send`, so the actions of a batch can
+    /// run as concurrent tasks.
     pub async fn action(
         &self,
         tenant: &str,
@@ -137,212 +156,84 @@ impl Dispatcher {
         receive_count: u32,
         now: DateTime<Utc>,
     ) -> Outcome {
-        let store = self.store.clone();
-        let (customer_id, id) = (action.customer_id.as_str(), action.id.as_str());
-        let claimed = match store
-            .claim(tenant, customer_id, id, now.timestamp(), LEASE_SECS)
-            .await
-        {
-            Ok(c) => c,
-            Err(e) => return Outcome::Retry(e.to_string()),
+        let prepared = match self.prepare(tenant, action).await {
+            Ok(p) => p,
+            Err(NotReady::Retry(e)) => return Outcome::Retry(e),
+            Err(NotReady::Failed(e)) => return Outcome::Failed(e),
         };
-        match claimed {
-            ClaimOutcome::Claimed => {}
-            ClaimOutcome::Busy => {
-                return Outcome::Retry(format!(
-                    "action {id} is being dispatched by another delivery"
-                ));
-            }
-            ClaimOutcome::Done(_) => return Outcome::AlreadyDone,
-            ClaimOutcome::Failed(err) if receive_count > 1 => return Outcome::Failed(err),
-            ClaimOutcome::Failed(_) => match store
-                .reclaim_failed(tenant, customer_id, id, now.timestamp(), LEASE_SECS)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    return Outcome::Retry(format!("action {id} changed while reclaiming it"));
-                }
-                Err(e) => return Outcome::Retry(e.to_string()),
-            },
-        }
-        let outcome = match self.deliver(tenant, action).await {
-            Ok(o) => o,
+        let mut store = self.store.clone();
+        let mut sender = SesSender::new(self.outbound.clone(), tenant, Handle::current());
+        let attempt = Attempt {
+            now: now.timestamp(),
+            retry_failed: receive_count <= 1,
+        };
+        match deliver(&mut store, &mut sender, tenant, action, prepared, attempt) {
+            Ok(Delivered::Sent { provider_id, .. }) => Outcome::Sent(provider_id),
+            Ok(Delivered::Task) => Outcome::Task,
+            Ok(Delivered::Suppressed) => Outcome::Suppressed,
+            Ok(Delivered::Recovered | Delivered::Unconfirmed) => Outcome::Resolved,
+            Ok(Delivered::AlreadyDone(_)) => Outcome::AlreadyDone,
+            Ok(Delivered::Failed(e)) => Outcome::Failed(e),
             Err(e) => Outcome::Retry(e.to_string()),
-        };
-        let finished = match &outcome {
-            Outcome::Sent(provider) => {
-                store
-                    .finish_claim(tenant, customer_id, id, "sent", provider)
-                    .await
-            }
-            Outcome::Task => {
-                store
-                    .finish_claim(tenant, customer_id, id, "task", "")
-                    .await
-            }
-            Outcome::Suppressed => {
-                store
-                    .finish_claim(tenant, customer_id, id, "suppressed", "")
-                    .await
-            }
-            Outcome::Failed(err) => {
-                store
-                    .finish_claim(tenant, customer_id, id, "failed", err)
-                    .await
-            }
-            _ => store.release_claim(tenant, customer_id, id).await,
-        };
-        match finished {
-            Ok(()) => outcome,
-            Err(e) => Outcome::Retry(format!("{id}: recording the outcome: {e}")),
         }
     }
 
-    /// Renders and hands over one claimed action.
-    async fn deliver(&self, tenant: &str, action: &Action) -> Result<Outcome, StoreError> {
-        let config = match self.config(tenant).await? {
-            Some(c) => c,
-            None => {
-                return Ok(Outcome::Failed(format!(
-                    "tenant '{tenant}' has no configuration"
-                )));
-            }
-        };
-        let strategy = match config.strategy() {
-            Ok(s) => s,
-            Err(e) => return Ok(Outcome::Failed(e.to_string())),
-        };
-        let store = self.store.clone();
+    /// Renders an action with the tenant's strategy in force, the current
+    /// state of its invoices and its customer with their portal preferences.
+    async fn prepare(&self, tenant: &str, action: &Action) -> Result<Prepared, NotReady> {
+        let strategy = self.strategy(tenant).await?;
+        let store = &self.store;
         let invoices = store.invoices_by_id(tenant, &action.invoice_ids).await?;
-        let customers: HashMap<String, Customer> = store
+        let mut customers: HashMap<String, Customer> = store
             .customer(tenant, &action.customer_id)
             .await?
             .map(|c| (c.customer_id.clone(), c))
             .into_iter()
             .collect();
-        let renderer = Renderer::new(
+        let prefs = store.contact_prefs(tenant, &action.customer_id)?;
+        Holds {
+            prefs: prefs
+                .map(|p| (action.customer_id.clone(), p))
+                .into_iter()
+                .collect(),
+            ..Holds::default()
+        }
+        .apply_prefs(&mut customers);
+        Renderer::new(
             &strategy,
             &self.templates,
             &invoices,
             &customers,
             action.due_on,
-        );
-        let prepared = match renderer.prepare(action) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(Outcome::Failed(format!(
-                    "rendering action {}: {e}",
-                    action.id
-                )));
-            }
-        };
-        let mut writer = store.clone();
-        let record = SentRecord::from(action);
-        match prepared {
-            Prepared::Email(mut m) => {
-                let suppressed = store.suppressed(tenant, &m.to).await?;
-                if !suppressed.is_empty() {
-                    m.to.retain(|a| !suppressed.contains(a));
-                }
-                if m.to.is_empty() {
-                    writer.insert_tasks(tenant, &[suppressed_task(action, &suppressed)])?;
-                    writer.record_sent(tenant, &[record])?;
-                    return Ok(Outcome::Suppressed);
-                }
-                match self.outbound.send_email(tenant, &m).await {
-                    Ok(provider_id) => {
-                        let origin = MessageOrigin {
-                            tenant: tenant.to_string(),
-                            action_id: action.id.clone(),
-                            customer_id: action.customer_id.clone(),
-                        };
-                        store.remember_message(&provider_id, &origin).await?;
-                        self.log(tenant, action, "email", &m.to, &m.subject, &provider_id)
-                            .await?;
-                        writer.record_sent(tenant, &[record])?;
-                        Ok(Outcome::Sent(provider_id))
-                    }
-                    Err(f) => Ok(failure(f)),
-                }
-            }
-            Prepared::Text(m) if m.channel == "sms" => match self.outbound.send_sms(&m).await {
-                Ok(provider_id) => {
-                    self.log(tenant, action, "sms", &m.to, "", &provider_id)
-                        .await?;
-                    writer.record_sent(tenant, &[record])?;
-                    Ok(Outcome::Sent(provider_id))
-                }
-                Err(f) => Ok(failure(f)),
-            },
-            Prepared::Text(m) => {
-                // No WhatsApp provider is wired: the AR team sends it by hand.
-                let task = Task {
-                    id: action.id.clone(),
-                    customer_id: action.customer_id.clone(),
-                    invoice_ids: action.invoice_ids.clone(),
-                    kind: "task".into(),
-                    assignee: "ar_team".into(),
-                    title: format!("Send a {} message to {}", m.channel, m.to.join(", ")),
-                    body: m.body,
-                    due_on: action.due_on,
-                    status: TaskStatus::Open,
-                    outcome: None,
-                };
-                writer.insert_tasks(tenant, &[task])?;
-                writer.record_sent(tenant, &[record])?;
-                Ok(Outcome::Task)
-            }
-            Prepared::Task(task) => {
-                if action.kind.as_str() == "notify"
-                    && let Err(f) = self.outbound.alert(&task.title, &task.body).await
-                {
-                    return Ok(failure(f));
-                }
-                writer.insert_tasks(tenant, &[task])?;
-                writer.record_sent(tenant, &[record])?;
-                Ok(Outcome::Task)
-            }
-        }
+        )
+        .prepare(action)
+        .map_err(|e| NotReady::Failed(format!("rendering action {}: {e}", action.id)))
     }
 
-    async fn log(
-        &self,
-        tenant: &str,
-        action: &Action,
-        channel: &str,
-        to: &[String],
-        subject: &str,
-        provider_id: &str,
-    ) -> Result<(), StoreError> {
-        let entry = LogEntry {
-            action_id: action.id.clone(),
-            customer_id: action.customer_id.clone(),
-            sent_on: action.due_on,
-            channel: channel.to_string(),
-            to: to.to_vec(),
-            subject: subject.to_string(),
-            invoice_ids: action.invoice_ids.clone(),
-            provider_id: provider_id.to_string(),
-        };
-        self.store.log_message(tenant, &entry).await
-    }
-
-    async fn config(&self, tenant: &str) -> Result<Option<TenantConfig>, StoreError> {
-        if let Some(c) = self.cached_config(tenant) {
-            return Ok(Some(c));
+    /// The tenant's strategy in force (stored, else its configuration's),
+    /// read at most every [`STRATEGY_TTL`].
+    async fn strategy(&self, tenant: &str) -> Result<Arc<Strategy>, NotReady> {
+        if let Ok(cache) = self.strategies.lock()
+            && let Some((at, s)) = cache.get(tenant)
+            && at.elapsed() < STRATEGY_TTL
+        {
+            return Ok(s.clone());
         }
         let Some(config) = self.store.tenant_config(tenant).await? else {
-            return Ok(None);
+            return Err(NotReady::Failed(format!(
+                "tenant '{tenant}' has no configuration"
+            )));
         };
-        if let Ok(mut cache) = self.configs.lock() {
-            cache.insert(tenant.to_string(), config.clone());
+        let defaults = strategy_defaults(&config).map_err(|e| NotReady::Failed(e.to_string()))?;
+        let source = self.store.strategy_source(tenant)?;
+        let (strategy, _) = defaults
+            .resolve(tenant, source.as_ref())
+            .map_err(|e| NotReady::Failed(e.to_string()))?;
+        let strategy = Arc::new(strategy);
+        if let Ok(mut cache) = self.strategies.lock() {
+            cache.insert(tenant.to_string(), (Instant::now(), strategy.clone()));
         }
-        Ok(Some(config))
-    }
-
-    fn cached_config(&self, tenant: &str) -> Option<TenantConfig> {
-        self.configs.lock().ok()?.get(tenant).cloned()
+        Ok(strategy)
     }
 }
 
@@ -358,39 +249,5 @@ pub fn action_message(body: &str) -> Option<(String, Result<Action, String>)> {
             Some((tenant, Action::try_from(*action).map_err(|e| e.to_string())))
         }
         QueueMessage::PlanShard { .. } => None,
-    }
-}
-
-fn failure(f: SendFailure) -> Outcome {
-    if f.transient {
-        Outcome::Retry(f.detail)
-    } else {
-        Outcome::Failed(f.detail)
-    }
-}
-
-/// The AR team's task when a message could not go out because every
-/// address it had is suppressed.
-fn suppressed_task(action: &Action, addresses: &[String]) -> Task {
-    Task {
-        id: format!("{}:suppressed", action.id),
-        customer_id: action.customer_id.clone(),
-        invoice_ids: action.invoice_ids.clone(),
-        kind: "task".into(),
-        assignee: "ar_team".into(),
-        title: format!(
-            "Fix the e-mail contact of customer {}: {} suppressed",
-            action.customer_id,
-            addresses.join(", ")
-        ),
-        body: format!(
-            "'{}' was not sent: every address bounced or complained before ({}).\nWhy it was due: {}\nFind a working contact and send it by hand.\n",
-            action.template.as_deref().unwrap_or(action.kind.as_str()),
-            addresses.join(", "),
-            action.explanation
-        ),
-        due_on: action.due_on,
-        status: TaskStatus::Open,
-        outcome: None,
     }
 }

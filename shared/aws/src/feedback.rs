@@ -2,6 +2,7 @@
 //! the addresses go on the tenant's suppression list, and the AR team gets a
 //! task to fix the contact. Suppressed addresses are never e-mailed again.
 
+use arflow_app::delivery::DeliveryStore;
 use arflow_app::store::{LedgerStore, StoreError, Task, TaskStatus};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -106,7 +107,7 @@ pub async fn apply(
     let mut new = 0;
     let mut writer = store.clone();
     for address in &n.addresses {
-        if !store.suppress(&tenant, address, &n.detail).await? {
+        if !writer.suppress(&tenant, address, &n.detail)? {
             continue;
         }
         new += 1;

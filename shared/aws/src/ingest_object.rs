@@ -23,7 +23,7 @@ use tokio::runtime::Handle;
 
 use crate::object_key::IncomingKey;
 use crate::s3::{BlobError, Blobs, maybe_gunzip};
-use crate::tenant::{ConfigError, TenantConfig};
+use crate::tenant::{self as tenant_config, ConfigError, TenantConfig};
 
 /// One S3 ObjectCreated record, key already URL-decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,7 +87,8 @@ impl From<IngestError> for ObjectIngestError {
 }
 
 /// Ingests one uploaded object for `config`'s tenant. Blocking: call it on
-/// a `spawn_blocking` thread; S3 calls run on `handle`.
+/// a `spawn_blocking` thread; S3 calls run on `handle`. A configuration
+/// that does not validate is refused before anything is read or written.
 pub fn ingest_object(
     store: &mut dyn LedgerStore,
     blobs: &Blobs,
@@ -97,14 +98,14 @@ pub fn ingest_object(
     object: &ObjectCreated,
 ) -> Result<ObjectReport, ObjectIngestError> {
     let tenant = incoming.tenant;
+    config.validate()?;
     let zone = config.zone()?;
     let as_of = incoming
         .date()
         .unwrap_or_else(|| object.event_time.with_timezone(&zone).date_naive());
-    let mode = if config.ingest_mode == "delta" {
-        IngestMode::Delta
-    } else {
-        IngestMode::Snapshot
+    let mode = match config.ingest_mode {
+        tenant_config::IngestMode::Snapshot => IngestMode::Snapshot,
+        tenant_config::IngestMode::Delta => IngestMode::Delta,
     };
     let (ledger_opts, customer_opts) = config.read_options()?;
     let delivery = format!("s3://{}/{}", object.bucket, object.key);

@@ -18,6 +18,7 @@ pub mod outbound;
 pub mod queue;
 pub mod s3;
 pub mod schedule;
+pub mod sender;
 pub mod tenant;
 pub mod wire;
 

@@ -1,61 +1,97 @@
 //! A tenant's configuration as arflow keeps it in AWS: strategy, column
 //! mapping, sender identity, time zone, send hour, portal URL, and who gets
 //! internal notifications. One item per tenant in the table.
+//!
+//! A stored configuration is read with `TenantConfig::from_stored`, which
+//! checks every field and names the bad one: an operator editing the item by
+//! hand gets an error on the next read, never a silent default.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
 
 use arflow_app::reader::ReadOptions;
 use arflow_domain::columns::{CUSTOMER_COLUMNS, ColumnMapping, LEDGER_COLUMNS};
 use arflow_domain::money::Currency;
 use arflow_domain::row::ValueFormat;
 use arflow_domain::strategy::{Strategy, default_strategy};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-/// What a company configured.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What a company configured. Written as JSON; read back only through
+/// `from_stored`, so a configuration in hand has been checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TenantConfig {
     /// The tenant id: 1-64 letters, digits, `-` or `_` (it prefixes keys).
     pub tenant: String,
     /// The SES sender: `ar@acme.example` or `Acme AR <ar@acme.example>`.
     pub sender: String,
     /// IANA time zone of the daily run and of messages ("Europe/Berlin").
+    /// Kept as the name (`zone()` parses it); `from_stored` and `validate`
+    /// refuse a name that is not a zone.
     pub time_zone: String,
     /// Local hour (0-23) of the daily run and of sending.
     pub send_hour: u32,
     /// The customer portal's base URL, offered in messages.
-    #[serde(default)]
     pub portal_url: String,
     /// The collection strategy (TOML); the shipped default when absent.
-    #[serde(default)]
     pub strategy: Option<String>,
     /// Ledger column mapping, canonical → source (`invoice_id = "InvoiceNo"`).
-    #[serde(default)]
     pub ledger_mapping: BTreeMap<String, String>,
     /// Customers file column mapping, canonical → source.
-    #[serde(default)]
     pub customer_mapping: BTreeMap<String, String>,
     /// strftime format of dates in uploaded files (ISO is always accepted).
-    #[serde(default)]
     pub date_format: Option<String>,
     /// Currency of amounts written without one (ISO 4217); USD when absent.
-    #[serde(default)]
     pub currency: Option<String>,
-    /// `snapshot` (an upload is every open item) or `delta` (changes only).
-    #[serde(default = "snapshot")]
-    pub ingest_mode: String,
+    /// What an uploaded ledger says about invoices it does not list.
+    pub ingest_mode: IngestMode,
     /// Internal notifications: role ("ar_team") → email address. Roles not
     /// named go to the alerts topic.
-    #[serde(default)]
     pub roles: BTreeMap<String, String>,
     /// Plan the daily run as 64 shard jobs on the queue instead of in one
     /// invocation (for tenants with millions of invoices).
-    #[serde(default)]
     pub fan_out: bool,
 }
 
-fn snapshot() -> String {
-    "snapshot".to_string()
+/// What an uploaded ledger says about invoices it does not list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestMode {
+    /// An upload is every open item: an open invoice missing from it was
+    /// settled on the as-of date.
+    #[default]
+    Snapshot,
+    /// An upload holds changes only: missing invoices stay as they are.
+    Delta,
+}
+
+impl IngestMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IngestMode::Snapshot => "snapshot",
+            IngestMode::Delta => "delta",
+        }
+    }
+}
+
+impl fmt::Display for IngestMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for IngestMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<IngestMode, String> {
+        match s {
+            "snapshot" => Ok(IngestMode::Snapshot),
+            "delta" => Ok(IngestMode::Delta),
+            other => Err(format!("'{other}' is neither snapshot nor delta")),
+        }
+    }
 }
 
 /// A configuration that cannot be used, with the field named.
@@ -65,6 +101,71 @@ pub struct ConfigError {
     pub tenant: String,
     pub field: &'static str,
     pub message: String,
+}
+
+/// A stored configuration as its JSON gives it, each field still untyped
+/// so that each converts with its own name in the error (serde's own
+/// "unknown variant" or "invalid type" does not say which field). Absent
+/// and `null` are alike. The field names are those `TenantConfig`
+/// serializes; `a_full_config_reads_back_as_written` keeps them in step.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredConfig {
+    tenant: Option<Value>,
+    sender: Option<Value>,
+    time_zone: Option<Value>,
+    send_hour: Option<Value>,
+    portal_url: Option<Value>,
+    strategy: Option<Value>,
+    ledger_mapping: Option<Value>,
+    customer_mapping: Option<Value>,
+    date_format: Option<Value>,
+    currency: Option<Value>,
+    ingest_mode: Option<Value>,
+    roles: Option<Value>,
+    fan_out: Option<Value>,
+}
+
+/// Converts the stored fields of one tenant's configuration.
+struct FieldReader<'a> {
+    tenant: &'a str,
+}
+
+impl FieldReader<'_> {
+    fn error(&self, field: &'static str, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            tenant: self.tenant.to_string(),
+            field,
+            message: message.into(),
+        }
+    }
+
+    fn optional<T: DeserializeOwned>(
+        &self,
+        field: &'static str,
+        value: Option<Value>,
+    ) -> Result<Option<T>, ConfigError> {
+        value
+            .map(|v| serde_json::from_value(v).map_err(|e| self.error(field, e.to_string())))
+            .transpose()
+    }
+
+    fn required<T: DeserializeOwned>(
+        &self,
+        field: &'static str,
+        value: Option<Value>,
+    ) -> Result<T, ConfigError> {
+        self.optional(field, value)?
+            .ok_or_else(|| self.error(field, "missing"))
+    }
+
+    fn or_default<T: DeserializeOwned + Default>(
+        &self,
+        field: &'static str,
+        value: Option<Value>,
+    ) -> Result<T, ConfigError> {
+        Ok(self.optional(field, value)?.unwrap_or_default())
+    }
 }
 
 impl TenantConfig {
@@ -81,10 +182,64 @@ impl TenantConfig {
             customer_mapping: BTreeMap::new(),
             date_format: None,
             currency: None,
-            ingest_mode: snapshot(),
+            ingest_mode: IngestMode::Snapshot,
             roles: BTreeMap::new(),
             fan_out: false,
         }
+    }
+
+    /// Reads the stored JSON of the configuration of `tenant` (the tenant
+    /// its item is keyed by) and checks it as `validate` does. A bad field
+    /// is an error naming it and the tenant, never a default: a typo in
+    /// `ingest_mode` must not make a delta upload close every invoice it
+    /// does not list.
+    pub fn from_stored(tenant: &str, json: &str) -> Result<TenantConfig, ConfigError> {
+        let read = FieldReader { tenant };
+        let stored: StoredConfig =
+            serde_json::from_str(json).map_err(|e| read.error("doc", e.to_string()))?;
+        let StoredConfig {
+            tenant: stored_tenant,
+            sender,
+            time_zone,
+            send_hour,
+            portal_url,
+            strategy,
+            ledger_mapping,
+            customer_mapping,
+            date_format,
+            currency,
+            ingest_mode,
+            roles,
+            fan_out,
+        } = stored;
+        let stored_tenant: String = read.required("tenant", stored_tenant)?;
+        if stored_tenant != tenant {
+            return Err(read.error(
+                "tenant",
+                format!("the item is keyed '{tenant}' but its doc names '{stored_tenant}'"),
+            ));
+        }
+        let ingest_mode = match read.optional::<String>("ingest_mode", ingest_mode)? {
+            Some(text) => text.parse().map_err(|e| read.error("ingest_mode", e))?,
+            None => IngestMode::default(),
+        };
+        let config = TenantConfig {
+            tenant: stored_tenant,
+            sender: read.required("sender", sender)?,
+            time_zone: read.required("time_zone", time_zone)?,
+            send_hour: read.required("send_hour", send_hour)?,
+            portal_url: read.or_default("portal_url", portal_url)?,
+            strategy: read.optional("strategy", strategy)?,
+            ledger_mapping: read.or_default("ledger_mapping", ledger_mapping)?,
+            customer_mapping: read.or_default("customer_mapping", customer_mapping)?,
+            date_format: read.optional("date_format", date_format)?,
+            currency: read.optional("currency", currency)?,
+            ingest_mode,
+            roles: read.or_default("roles", roles)?,
+            fan_out: read.or_default("fan_out", fan_out)?,
+        };
+        config.validate()?;
+        Ok(config)
     }
 
     fn error(&self, field: &'static str, message: impl Into<String>) -> ConfigError {
@@ -112,10 +267,20 @@ impl TenantConfig {
                 format!("{} is not an hour (0-23)", self.send_hour),
             ));
         }
-        if !matches!(self.ingest_mode.as_str(), "snapshot" | "delta") {
+        if let Some(format) = &self.date_format {
+            let bad = chrono::format::StrftimeItems::new(format)
+                .any(|item| matches!(item, chrono::format::Item::Error));
+            if bad {
+                return Err(self.error(
+                    "date_format",
+                    format!("'{format}' is not a strftime format"),
+                ));
+            }
+        }
+        if let Some((role, address)) = self.roles.iter().find(|(_, a)| !a.contains('@')) {
             return Err(self.error(
-                "ingest_mode",
-                format!("'{}' is neither snapshot nor delta", self.ingest_mode),
+                "roles",
+                format!("{role}: '{address}' is not an email address"),
             ));
         }
         self.read_options()?;
@@ -237,7 +402,7 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         type Breaker = fn(&mut TenantConfig);
-        let cases: [(&str, Breaker); 5] = [
+        let cases: [(&str, Breaker); 7] = [
             ("time_zone", |c| c.time_zone = "Mars/Olympus".into()),
             ("send_hour", |c| c.send_hour = 24),
             ("sender", |c| c.sender = "nobody".into()),
@@ -245,6 +410,10 @@ mod tests {
                 c.ledger_mapping.insert("invoice_number".into(), "X".into());
             }),
             ("strategy", |c| c.strategy = Some("not = [toml".into())),
+            ("date_format", |c| c.date_format = Some("%Q/%d".into())),
+            ("roles", |c| {
+                c.roles.insert("ar_team".into(), "nobody".into());
+            }),
         ];
         for (field, break_it) in cases {
             let mut c = config();
@@ -263,5 +432,101 @@ mod tests {
         let (ledger, _) = c.read_options().unwrap();
         assert_eq!(ledger.mapping.source_for("invoice_id"), "InvoiceNo");
         assert_eq!(ledger.format.date_format.as_deref(), Some("%m/%d/%Y"));
+    }
+
+    /// The stored JSON of `config()` with `field` set to `value`, as an
+    /// operator editing the item by hand would leave it.
+    fn stored_with(field: &str, value: serde_json::Value) -> String {
+        let mut doc = serde_json::to_value(config()).unwrap();
+        doc[field] = value;
+        doc.to_string()
+    }
+
+    fn read_error(json: &str) -> ConfigError {
+        TenantConfig::from_stored("acme", json).unwrap_err()
+    }
+
+    #[test]
+    fn a_stored_ingest_mode_typo_is_an_error_naming_the_field_and_the_tenant() {
+        let err = read_error(&stored_with("ingest_mode", "snapshto".into()));
+        assert_eq!((err.tenant.as_str(), err.field), ("acme", "ingest_mode"));
+        assert_eq!(
+            err.to_string(),
+            "tenant 'acme': ingest_mode: 'snapshto' is neither snapshot nor delta"
+        );
+    }
+
+    #[test]
+    fn a_stored_unknown_time_zone_is_an_error_naming_the_field_and_the_tenant() {
+        let err = read_error(&stored_with("time_zone", "Mars/Olympus".into()));
+        assert_eq!((err.tenant.as_str(), err.field), ("acme", "time_zone"));
+        assert_eq!(
+            err.to_string(),
+            "tenant 'acme': time_zone: 'Mars/Olympus' is not an IANA time zone"
+        );
+    }
+
+    #[test]
+    fn every_bad_stored_field_is_named_on_read() {
+        let cases = [
+            ("send_hour", serde_json::json!("nine")),
+            ("send_hour", serde_json::json!(24)),
+            ("sender", serde_json::json!("nobody")),
+            ("sender", serde_json::Value::Null),
+            ("ingest_mode", serde_json::json!(1)),
+            ("currency", serde_json::json!("EURO")),
+            ("ledger_mapping", serde_json::json!({"invoice_number": "X"})),
+            ("ledger_mapping", serde_json::json!(["invoice_id"])),
+            ("strategy", serde_json::json!("not = [toml")),
+            ("fan_out", serde_json::json!("yes")),
+        ];
+        for (field, value) in cases {
+            let err = read_error(&stored_with(field, value.clone()));
+            assert_eq!(err.field, field, "{field} = {value}: {err}");
+            assert!(err.to_string().starts_with("tenant 'acme': "), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_stored_field_is_named_rather_than_ignored() {
+        // A misspelt `ingest_mode` must not fall back to the default.
+        let err = read_error(&stored_with("ingest_mod", "delta".into()));
+        assert_eq!(err.field, "doc");
+        assert!(err.message.contains("ingest_mod"), "{err}");
+    }
+
+    #[test]
+    fn a_stored_doc_naming_another_tenant_is_refused() {
+        let err = TenantConfig::from_stored("beta", &stored_with("fan_out", true.into()));
+        let err = err.unwrap_err();
+        assert_eq!((err.tenant.as_str(), err.field), ("beta", "tenant"));
+    }
+
+    #[test]
+    fn a_full_config_reads_back_as_written() {
+        let mut c = config();
+        c.sender = "Acme AR <ar@acme.example>".into();
+        c.portal_url = "https://pay.acme.example".into();
+        c.strategy = Some(arflow_domain::strategy::DEFAULT_STRATEGY.to_string());
+        c.ledger_mapping
+            .insert("invoice_id".into(), "InvoiceNo".into());
+        c.customer_mapping
+            .insert("customer_id".into(), "Cust".into());
+        c.date_format = Some("%m/%d/%Y".into());
+        c.currency = Some("EUR".into());
+        c.ingest_mode = IngestMode::Delta;
+        c.roles.insert("ar_team".into(), "team@acme.example".into());
+        c.fan_out = true;
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains(r#""ingest_mode":"delta""#), "{json}");
+        assert_eq!(TenantConfig::from_stored("acme", &json), Ok(c));
+    }
+
+    #[test]
+    fn an_item_written_before_the_optional_fields_reads_with_their_defaults() {
+        let json = r#"{"tenant":"acme","sender":"ar@acme.example","time_zone":"UTC","send_hour":9,"strategy":null}"#;
+        let c = TenantConfig::from_stored("acme", json).unwrap();
+        assert_eq!(c, TenantConfig::new("acme", "ar@acme.example", "UTC", 9));
+        assert_eq!(c.ingest_mode, IngestMode::Snapshot);
     }
 }

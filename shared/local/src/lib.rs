@@ -3,8 +3,10 @@
 //! files. Not for AWS: those adapters live in `shared/aws`.
 
 mod codec;
+mod delivery_sqlite;
 pub mod digest;
 pub mod outbox;
+mod planning_sqlite;
 mod portal_sqlite;
 mod schema;
 mod sqlite;

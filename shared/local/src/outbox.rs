@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 pub use arflow_app::dispatch::{EmailMessage, TextMessage};
 use arflow_app::dispatch::{SendError, Sender};
+use arflow_domain::ledger::Channel;
+use arflow_domain::strategy::action::channel_str;
 
 /// A directory of `.eml` files (and `.{channel}.txt` files for text messages).
 #[derive(Clone, Debug)]
@@ -32,9 +34,21 @@ impl Outbox {
         self.dir.join(format!("{}.eml", file_stem(action_id)))
     }
 
+    /// The file a text message with this action id is (or would be) in.
+    pub fn text_path_for(&self, action_id: &str, channel: Channel) -> PathBuf {
+        self.dir.join(format!(
+            "{}.{}.txt",
+            file_stem(action_id),
+            channel_str(channel)
+        ))
+    }
+
     /// Whether a message for this action id is already in the outbox.
     pub fn contains(&self, action_id: &str) -> bool {
         self.path_for(action_id).exists()
+            || [Channel::Sms, Channel::Whatsapp]
+                .into_iter()
+                .any(|c| self.text_path_for(action_id, c).exists())
     }
 
     /// Writes `msg` as `{action id}.eml` and returns its path. When the file
@@ -52,10 +66,7 @@ impl Outbox {
     /// Writes a text message as `{action id}.{channel}.txt` (To, Date, then
     /// the body), once per action id like [`Outbox::write_email`].
     pub fn write_text(&self, msg: &TextMessage) -> io::Result<PathBuf> {
-        let channel = file_stem(&msg.channel);
-        let path = self
-            .dir
-            .join(format!("{}.{channel}.txt", file_stem(&msg.action_id)));
+        let path = self.text_path_for(&msg.action_id, msg.channel);
         if path.exists() {
             return Ok(path);
         }
@@ -374,11 +385,16 @@ fn quoted_printable(text: &str) -> String {
 mod tests;
 
 /// The outbox as the local [`Sender`]: a message is "sent" when its file is
-/// written; a second send of the same action id writes nothing.
+/// written; a second send of the same action id writes nothing. It stands
+/// in for e-mail and SMS; WhatsApp has no local provider (a task instead).
 impl Sender for Outbox {
-    fn send_email(&mut self, message: &EmailMessage) -> Result<(), SendError> {
+    fn supports(&self, channel: Channel) -> bool {
+        matches!(channel, Channel::Email | Channel::Sms)
+    }
+
+    fn send_email(&mut self, message: &EmailMessage) -> Result<String, SendError> {
         self.write_email(message)
-            .map(|_| ())
+            .map(|p| p.display().to_string())
             .map_err(|e| SendError {
                 detail: format!(
                     "writing {}: {e}",
@@ -388,14 +404,20 @@ impl Sender for Outbox {
             })
     }
 
-    fn send_text(&mut self, message: &TextMessage) -> Result<(), SendError> {
-        self.write_text(message).map(|_| ()).map_err(|e| SendError {
-            detail: format!(
-                "writing message {} to {}: {e}",
-                message.action_id,
-                self.dir.display()
-            ),
-            transient: false,
-        })
+    fn send_text(&mut self, message: &TextMessage) -> Result<String, SendError> {
+        self.write_text(message)
+            .map(|p| p.display().to_string())
+            .map_err(|e| SendError {
+                detail: format!(
+                    "writing message {} to {}: {e}",
+                    message.action_id,
+                    self.dir.display()
+                ),
+                transient: false,
+            })
+    }
+
+    fn was_delivered(&self, action_id: &str) -> Option<bool> {
+        Some(self.contains(action_id))
     }
 }

@@ -205,6 +205,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, dispute_id)
     ) STRICT;
     ",
+    // 6: delivery (shared/app delivery::DeliveryStore): a claim per action
+    // id, the customer communication log, the suppression list.
+    "
+    CREATE TABLE claims (
+        tenant      TEXT    NOT NULL,
+        action_id   TEXT    NOT NULL,
+        customer_id TEXT    NOT NULL,
+        status      TEXT    NOT NULL,
+        lease       INTEGER NOT NULL,
+        detail      TEXT,
+        PRIMARY KEY (tenant, action_id)
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE communications (
+        tenant      TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        sent_on     TEXT NOT NULL,
+        action_id   TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        PRIMARY KEY (tenant, customer_id, sent_on, action_id)
+    ) WITHOUT ROWID, STRICT;
+
+    CREATE TABLE suppressions (
+        tenant  TEXT NOT NULL,
+        address TEXT NOT NULL,
+        reason  TEXT NOT NULL,
+        PRIMARY KEY (tenant, address)
+    ) WITHOUT ROWID, STRICT;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -337,25 +337,7 @@ impl LedgerStore for SqliteStore {
     fn record_sent(&mut self, tenant: &str, records: &[SentRecord]) -> Result<usize, StoreError> {
         let run = |conn: &mut Connection| -> Result<usize, Fail> {
             let tx = conn.transaction()?;
-            let mut inserted = 0;
-            {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "INSERT OR IGNORE INTO sent_log (tenant, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    codec::SENT_COLUMNS
-                ))?;
-                for r in records {
-                    inserted += stmt.execute(params![
-                        tenant,
-                        r.action_id,
-                        r.customer_id,
-                        json_list(&r.invoice_ids),
-                        r.rule,
-                        r.kind,
-                        r.channel,
-                        iso(r.sent_on),
-                    ])?;
-                }
-            }
+            let inserted = write_sent(&tx, tenant, records)?;
             tx.commit()?;
             Ok(inserted)
         };
@@ -366,29 +348,7 @@ impl LedgerStore for SqliteStore {
     fn insert_tasks(&mut self, tenant: &str, tasks: &[Task]) -> Result<usize, StoreError> {
         let run = |conn: &mut Connection| -> Result<usize, Fail> {
             let tx = conn.transaction()?;
-            let mut inserted = 0;
-            {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "INSERT OR IGNORE INTO tasks (tenant, {})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    codec::TASK_COLUMNS
-                ))?;
-                for t in tasks {
-                    inserted += stmt.execute(params![
-                        tenant,
-                        t.id,
-                        t.customer_id,
-                        json_list(&t.invoice_ids),
-                        t.kind,
-                        t.assignee,
-                        t.title,
-                        t.body,
-                        iso(t.due_on),
-                        t.status.as_str(),
-                        t.outcome,
-                    ])?;
-                }
-            }
+            let inserted = write_tasks(&tx, tenant, tasks)?;
             tx.commit()?;
             Ok(inserted)
         };
@@ -444,6 +404,60 @@ impl LedgerStore for SqliteStore {
             .map(|n| n == 1)
             .map_err(|e| Fail::Db(e).into_store(&self.name, "recording an ingested object"))
     }
+}
+
+/// Inserts sent records (an id already recorded is left as it was); how
+/// many were new. Part of the caller's transaction.
+pub(crate) fn write_sent(
+    conn: &Connection,
+    tenant: &str,
+    records: &[SentRecord],
+) -> Result<usize, Fail> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO sent_log (tenant, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        codec::SENT_COLUMNS
+    ))?;
+    let mut inserted = 0;
+    for r in records {
+        inserted += stmt.execute(params![
+            tenant,
+            r.action_id,
+            r.customer_id,
+            json_list(&r.invoice_ids),
+            r.rule,
+            r.kind,
+            r.channel,
+            iso(r.sent_on),
+        ])?;
+    }
+    Ok(inserted)
+}
+
+/// Inserts tasks (an id already stored is left as it was); how many were
+/// new. Part of the caller's transaction.
+pub(crate) fn write_tasks(conn: &Connection, tenant: &str, tasks: &[Task]) -> Result<usize, Fail> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO tasks (tenant, {})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        codec::TASK_COLUMNS
+    ))?;
+    let mut inserted = 0;
+    for t in tasks {
+        inserted += stmt.execute(params![
+            tenant,
+            t.id,
+            t.customer_id,
+            json_list(&t.invoice_ids),
+            t.kind,
+            t.assignee,
+            t.title,
+            t.body,
+            iso(t.due_on),
+            t.status.as_str(),
+            t.outcome,
+        ])?;
+    }
+    Ok(inserted)
 }
 
 #[cfg(test)]

@@ -207,6 +207,7 @@ fn send_link<S: WebStore, M: Sender + Send + 'static>(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .send_email(&msg)
+        .map(|_| ())
         .map_err(|e| e.to_string())
 }
 

@@ -141,11 +141,14 @@ mod tests {
 
     struct Nobody;
     impl Sender for Nobody {
-        fn send_email(&mut self, _: &EmailMessage) -> Result<(), SendError> {
-            Ok(())
+        fn supports(&self, _: arflow_domain::ledger::Channel) -> bool {
+            false
         }
-        fn send_text(&mut self, _: &TextMessage) -> Result<(), SendError> {
-            Ok(())
+        fn send_email(&mut self, _: &EmailMessage) -> Result<String, SendError> {
+            Ok(String::new())
+        }
+        fn send_text(&mut self, _: &TextMessage) -> Result<String, SendError> {
+            Ok(String::new())
         }
     }
 
@@ -175,6 +178,7 @@ mod tests {
             base_url: "http://x".into(),
             from: "ar@x".into(),
             strategy: arflow_domain::strategy::default_strategy().unwrap(),
+            identity: None,
             link_ttl: 900,
             session_ttl: 3600,
             clock: Arc::new(|| 0),

@@ -21,7 +21,9 @@ mod svg;
 
 use std::sync::{Arc, Mutex};
 
+use arflow_app::delivery::DeliveryStore;
 use arflow_app::dispatch::Sender;
+use arflow_app::planning::{PlanningStore, StrategyDefaults, TenantIdentity};
 use arflow_app::portal::{PaymentGateway, PortalStore, SelfServiceStore, TestGateway};
 use arflow_app::store::LedgerStore;
 use arflow_app::strategy_store::StrategyStore;
@@ -32,13 +34,29 @@ use axum::routing::{get, post};
 
 pub use html::escape;
 
-/// Everything a store behind the router must be.
+/// Everything a store behind the router must be: the ledger and portal
+/// ports, and the two the use cases plan and deliver through.
 pub trait WebStore:
-    LedgerStore + PortalStore + SelfServiceStore + StrategyStore + Send + 'static
+    LedgerStore
+    + PortalStore
+    + SelfServiceStore
+    + StrategyStore
+    + PlanningStore
+    + DeliveryStore
+    + Send
+    + 'static
 {
 }
-impl<T: LedgerStore + PortalStore + SelfServiceStore + StrategyStore + Send + 'static> WebStore
-    for T
+impl<
+    T: LedgerStore
+        + PortalStore
+        + SelfServiceStore
+        + StrategyStore
+        + PlanningStore
+        + DeliveryStore
+        + Send
+        + 'static,
+> WebStore for T
 {
 }
 
@@ -65,13 +83,30 @@ pub struct Config {
     pub base_url: String,
     /// The From of sign-in e-mails.
     pub from: String,
-    /// Plans the API's `/api/actions`.
+    /// The strategy the router plans and renders with when the tenant has
+    /// none stored (`PUT /api/strategy` stores one).
     pub strategy: Strategy,
+    /// The tenant facts the host fixes on whichever strategy is in force
+    /// (on AWS: the tenant config's sender, time zone, send hour, portal),
+    /// so the API plans exactly as the daily run does.
+    pub identity: Option<TenantIdentity>,
     /// How long a magic link works, in seconds.
     pub link_ttl: i64,
     /// How long a session lasts, in seconds.
     pub session_ttl: i64,
     pub clock: Clock,
+}
+
+impl Config {
+    /// How the strategy in force is chosen: the tenant's stored one, else
+    /// [`Config::strategy`], with [`Config::identity`] on top.
+    pub fn strategy_defaults(&self) -> StrategyDefaults {
+        StrategyDefaults {
+            forced: None,
+            fallback: self.strategy.clone(),
+            identity: self.identity.clone(),
+        }
+    }
 }
 
 /// The router's state: the ports behind locks, and the config.

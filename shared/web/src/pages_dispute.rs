@@ -17,7 +17,7 @@ use axum::{Form, extract::DefaultBodyLimit};
 use serde::Deserialize;
 
 use crate::auth::{csrf_ok, random_hex};
-use crate::dispute_notify::{acknowledge, customer_with_prefs, notify_ar_team};
+use crate::dispute_notify::send_filing_messages;
 use crate::html::{csrf_field, escape, page, status_page};
 use crate::pages::{
     Page, audit, bad, forbidden, own_invoice, parse_amount, signed_in, unavailable,
@@ -234,16 +234,12 @@ pub async fn dispute<S: WebStore, M: Sender + Send + 'static>(
             ),
         );
     }
-    let customer = customer_with_prefs(&st, &s.tenant, &d.customer_id);
-    let acked = customer
-        .as_ref()
-        .is_some_and(|(cs, holds)| acknowledge(&st, &s.tenant, &d, &i, cs, holds, now));
-    let name = customer
-        .as_ref()
-        .and_then(|(cs, _)| cs.get(&d.customer_id))
-        .map_or(d.customer_id.as_str(), |c| c.name.as_str());
+    let name = (st.store().customers(&s.tenant))
+        .ok()
+        .and_then(|cs| cs.into_iter().find(|c| c.customer_id == d.customer_id))
+        .map_or_else(|| d.customer_id.clone(), |c| c.name);
     let file = upload.as_ref().map(|u| u.name.as_str());
-    notify_ar_team(&st, &s.tenant, &d, &i, name, file, now);
+    let acked = send_filing_messages(&st, &s.tenant, &d, &i, &name, file, now);
     let ack_note = if acked {
         " We have e-mailed you an acknowledgement."
     } else {

@@ -35,6 +35,8 @@ pub struct Setup {
     pub ses_endpoint: Option<String>,
     /// Plan the daily run as shard jobs on the queue.
     pub fan_out: bool,
+    /// The strategy TOML in the tenant's config (the default when none).
+    pub strategy: Option<String>,
 }
 
 pub fn invoice(id: &str, customer: &str, issued: &str, due: &str, amount: i64) -> Invoice {
@@ -99,6 +101,7 @@ pub async fn world_with(customers: &[Customer], invoices: &[Invoice], setup: Set
         9,
     );
     config.fan_out = setup.fan_out;
+    config.strategy = setup.strategy.clone();
     let mut store = aws.store();
     store
         .put_tenant_config(&config)
@@ -119,7 +122,7 @@ pub async fn world_with(customers: &[Customer], invoices: &[Invoice], setup: Set
     let outbound = Outbound::new(ses, aws_sdk_sns::Client::new(&aws.config), None, None);
     World {
         daily: DailyFunction::new(aws.store(), queue.clone()),
-        dispatch: DispatchFunction::new(aws.store(), outbound, queue),
+        dispatch: DispatchFunction::new(aws.store(), outbound, queue).expect("dispatch function"),
         aws,
         domain,
         queue_url,

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use arflow_app::dispatch::{EmailMessage, SendError, Sender, TextMessage};
 use arflow_app::portal::{ApiKey, PortalStore, Scope, hash_secret};
 use arflow_app::store::{ChangeKind, InvoiceChange, LedgerStore};
-use arflow_domain::ledger::{Customer, Invoice, InvoiceStatus};
+use arflow_domain::ledger::{Channel, Customer, Invoice, InvoiceStatus};
 use arflow_domain::money::Currency;
 use arflow_local::SqliteStore;
 use arflow_web::{Config, Web, router};
@@ -28,12 +28,15 @@ pub const TENANT: &str = "acme";
 pub struct Recorder(pub Vec<EmailMessage>);
 
 impl Sender for Recorder {
-    fn send_email(&mut self, m: &EmailMessage) -> Result<(), SendError> {
-        self.0.push(m.clone());
-        Ok(())
+    fn supports(&self, channel: Channel) -> bool {
+        matches!(channel, Channel::Email | Channel::Sms)
     }
-    fn send_text(&mut self, _: &TextMessage) -> Result<(), SendError> {
-        Ok(())
+    fn send_email(&mut self, m: &EmailMessage) -> Result<String, SendError> {
+        self.0.push(m.clone());
+        Ok(format!("recorded-{}", self.0.len()))
+    }
+    fn send_text(&mut self, m: &TextMessage) -> Result<String, SendError> {
+        Ok(format!("text-{}", m.action_id))
     }
 }
 
@@ -104,6 +107,11 @@ pub struct App {
 }
 
 pub fn app_with(store: SqliteStore) -> App {
+    app_with_strategy(store, arflow_domain::strategy::default_strategy().unwrap())
+}
+
+/// The router over `store` planning with `strategy` when none is stored.
+pub fn app_with_strategy(store: SqliteStore, strategy: arflow_domain::strategy::Strategy) -> App {
     let clock = Arc::new(AtomicI64::new(NOON_JAN_31));
     let c = clock.clone();
     let config = Config {
@@ -111,7 +119,8 @@ pub fn app_with(store: SqliteStore) -> App {
         secret: b"test-secret-test-secret-test-secret".to_vec(),
         base_url: "http://portal.test".into(),
         from: "ar@acme.test".into(),
-        strategy: arflow_domain::strategy::default_strategy().unwrap(),
+        strategy,
+        identity: None,
         link_ttl: 900,
         session_ttl: 3600,
         clock: Arc::new(move || c.load(Ordering::SeqCst)),

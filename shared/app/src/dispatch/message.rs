@@ -1,6 +1,9 @@
 //! What leaves arflow: e-mails and text messages, and the port that sends them.
 
+use arflow_domain::ledger::Channel;
 use chrono::{DateTime, FixedOffset};
+
+use crate::store::Task;
 
 /// One e-mail to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,8 +25,8 @@ pub struct EmailMessage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextMessage {
     pub action_id: String,
-    /// "sms" or "whatsapp".
-    pub channel: String,
+    /// `Sms` or `Whatsapp`.
+    pub channel: Channel,
     /// Phone numbers.
     pub to: Vec<String>,
     pub body: String,
@@ -40,8 +43,32 @@ pub struct SendError {
 }
 
 /// The mailer / notifier port: a local outbox, SES and SNS stand behind it.
-/// Sending the same action id twice must not deliver twice.
+///
+/// A channel the sender does not support is never sent on another one: the
+/// delivery use case turns it into a task for the AR team
+/// (`crate::delivery`).
 pub trait Sender {
-    fn send_email(&mut self, message: &EmailMessage) -> Result<(), SendError>;
-    fn send_text(&mut self, message: &TextMessage) -> Result<(), SendError>;
+    /// Whether this sender has a provider for `channel`.
+    fn supports(&self, channel: Channel) -> bool;
+
+    /// Sends an e-mail; the provider's message id.
+    fn send_email(&mut self, message: &EmailMessage) -> Result<String, SendError>;
+
+    /// Sends a text message on `message.channel` (only called for a
+    /// supported channel); the provider's message id.
+    fn send_text(&mut self, message: &TextMessage) -> Result<String, SendError>;
+
+    /// Tells the AR team about a new notification task on an internal
+    /// channel (an alerts topic); `None` when the sender has none (the task
+    /// itself is the notice).
+    fn alert(&mut self, _task: &Task) -> Result<Option<String>, SendError> {
+        Ok(None)
+    }
+
+    /// Whether a message for this action id was handed over before: asked
+    /// when an earlier attempt stopped between the send and its record.
+    /// `None` when the provider cannot tell (SES).
+    fn was_delivered(&self, _action_id: &str) -> Option<bool> {
+        None
+    }
 }

@@ -1,23 +1,23 @@
-//! Dispatching a day: plan it from the store, render every action, hand the
-//! messages to a [`Sender`] and the tasks to the store, and record each
-//! action as sent — so the same day run again sends nothing new.
+//! Running a day: plan it ([`crate::planning::plan_day`]), render every
+//! action, then deliver each ([`crate::delivery::deliver`]) — so the same
+//! day run again sends nothing new, and a run stopped half way finishes
+//! the rest when run again.
 
 mod message;
 mod prepare;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use arflow_domain::ledger::Customer;
-use arflow_domain::sent::SentRecord;
-use arflow_domain::strategy::{Action, Strategy};
+use arflow_domain::ledger::Channel;
+use arflow_domain::strategy::Action;
 use arflow_domain::template::TemplateSet;
 use chrono::NaiveDate;
 
 pub use message::{EmailMessage, SendError, Sender, TextMessage};
 pub use prepare::{PrepareError, Prepared, Renderer};
 
-use crate::portal::Holds;
-use crate::store::{LedgerStore, StoreError};
+use crate::delivery::{Attempt, Delivered, DeliveryStore, deliver};
+use crate::planning::{PlanError, PlanningStore, Scope, StrategyDefaults, plan_day};
 
 /// What a day's run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,10 +26,15 @@ pub struct DaySummary {
     pub actions: Vec<Action>,
     pub emails: usize,
     pub texts: usize,
-    /// Tasks new to the store.
+    /// Actions that ended as tasks (internal work, or a message that could
+    /// not go out as planned).
     pub tasks: usize,
-    /// Actions newly recorded as sent.
+    /// Actions delivered by an earlier run (nothing repeated).
+    pub already_done: usize,
+    /// Actions recorded as sent by this run.
     pub recorded: usize,
+    /// Actions that did not end, with why (a rerun retries them).
+    pub failed: Vec<(String, String)>,
 }
 
 impl DaySummary {
@@ -51,13 +56,33 @@ impl DaySummary {
         }
         m
     }
+
+    fn count(&mut self, action: &Action, outcome: Result<Delivered, String>) {
+        match outcome {
+            Ok(Delivered::Sent { channel, .. }) => {
+                if channel == Channel::Email {
+                    self.emails += 1
+                } else {
+                    self.texts += 1
+                }
+                self.recorded += 1;
+            }
+            Ok(Delivered::Recovered) => self.recorded += 1,
+            Ok(Delivered::Task | Delivered::Suppressed | Delivered::Unconfirmed) => {
+                self.tasks += 1;
+                self.recorded += 1;
+            }
+            Ok(Delivered::AlreadyDone(_)) => self.already_done += 1,
+            Ok(Delivered::Failed(why)) | Err(why) => self.failed.push((action.id.clone(), why)),
+        }
+    }
 }
 
-/// Why a day could not be run. Nothing is sent when preparing fails.
+/// Why a day could not be run. Nothing is sent when planning or preparing fails.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Plan(#[from] PlanError),
     #[error(
         "{failed} of {total} action(s) could not be prepared; nothing was sent. First: action {first_id}: {first}"
     )]
@@ -67,69 +92,39 @@ pub enum RunError {
         first_id: String,
         first: PrepareError,
     },
-    #[error("sending action {action_id}: {source}")]
-    Send {
-        action_id: String,
-        source: SendError,
-    },
 }
 
-/// Plans `as_of` for `tenant` and dispatches it through `sender`.
+/// A store a day can be run on.
+pub trait RunStore: PlanningStore + DeliveryStore {}
+impl<T: PlanningStore + DeliveryStore + ?Sized> RunStore for T {}
+
+/// Plans `as_of` for `tenant` and delivers every action through `sender`.
 ///
 /// Every action is rendered before any is sent, so a broken template stops
-/// the run with nothing half sent. Sends are recorded after the messages are
-/// handed over; a crash in between leaves them unrecorded, and the sender's
-/// own per-action-id idempotency keeps the rerun from delivering twice.
-pub fn run_day(
-    store: &mut dyn LedgerStore,
+/// the run with nothing sent. Each action is then delivered on its own
+/// (claim → send → record): one that fails is reported in
+/// [`DaySummary::failed`] and the others still go; `now` (epoch seconds)
+/// starts the claims' leases.
+pub fn run_day<S: RunStore + ?Sized>(
+    store: &mut S,
     tenant: &str,
     as_of: NaiveDate,
-    strategy: &Strategy,
+    defaults: &StrategyDefaults,
     templates: &TemplateSet,
     sender: &mut dyn Sender,
+    now: i64,
 ) -> Result<DaySummary, RunError> {
-    run_day_with_holds(
-        store,
-        tenant,
-        as_of,
-        strategy,
+    let day = plan_day(store, tenant, as_of, Scope::Tenant, defaults)?;
+    let renderer = Renderer::new(
+        &day.strategy,
         templates,
-        sender,
-        &Holds::default(),
-    )
-}
-
-/// [`run_day`] with the portal's state (issue 6): invoices with an active
-/// dispute are planned as disputed, those under a promise to pay or a
-/// requested/approved payment plan are left out, contact preferences apply,
-/// and instalment reminders and broken-promise notices are added
-/// ([`Holds::plan_day`]).
-pub fn run_day_with_holds(
-    store: &mut dyn LedgerStore,
-    tenant: &str,
-    as_of: NaiveDate,
-    strategy: &Strategy,
-    templates: &TemplateSet,
-    sender: &mut dyn Sender,
-    holds: &Holds,
-) -> Result<DaySummary, RunError> {
-    let mut ledger = Vec::new();
-    store.invoices_as_of(tenant, as_of, &mut |i| ledger.push(i))?;
-    let mut customers: HashMap<String, Customer> = store
-        .customers(tenant)?
-        .into_iter()
-        .map(|c| (c.customer_id.clone(), c))
-        .collect();
-    let sent = store.sent_log(tenant)?;
-    // Portal state (holds, preferences, instalment reminders, broken
-    // promises): see `crate::portal::holds`.
-    let day = holds.plan_day(strategy, ledger, &mut customers, as_of, &sent);
-    let (invoices, actions) = (day.invoices, day.actions);
-
-    let renderer = Renderer::new(strategy, templates, &invoices, &customers, as_of);
-    let mut prepared = Vec::with_capacity(actions.len());
+        &day.invoices,
+        &day.customers,
+        as_of,
+    );
+    let mut prepared = Vec::with_capacity(day.actions.len());
     let mut failures = Vec::new();
-    for action in &actions {
+    for action in &day.actions {
         match renderer.prepare(action) {
             Ok(p) => prepared.push(p),
             Err(e) => failures.push((action.id.clone(), e)),
@@ -140,40 +135,24 @@ pub fn run_day_with_holds(
         let (first_id, first) = failures.swap_remove(0);
         return Err(RunError::Prepare {
             failed,
-            total: actions.len(),
+            total: day.actions.len(),
             first_id,
             first,
         });
     }
-
     let mut summary = DaySummary {
         as_of,
         ..DaySummary::default()
     };
-    let mut tasks = Vec::new();
-    for p in prepared {
-        match p {
-            Prepared::Email(m) => {
-                sender.send_email(&m).map_err(|source| RunError::Send {
-                    action_id: m.action_id.clone(),
-                    source,
-                })?;
-                summary.emails += 1;
-            }
-            Prepared::Text(m) => {
-                sender.send_text(&m).map_err(|source| RunError::Send {
-                    action_id: m.action_id.clone(),
-                    source,
-                })?;
-                summary.texts += 1;
-            }
-            Prepared::Task(t) => tasks.push(t),
-        }
+    let attempt = Attempt {
+        now,
+        retry_failed: true,
+    };
+    for (action, p) in day.actions.iter().zip(prepared) {
+        let outcome = deliver(store, sender, tenant, action, p, attempt).map_err(|e| e.to_string());
+        summary.count(action, outcome);
     }
-    summary.tasks = store.insert_tasks(tenant, &tasks)?;
-    let records: Vec<SentRecord> = actions.iter().map(SentRecord::from).collect();
-    summary.recorded = store.record_sent(tenant, &records)?;
-    summary.actions = actions;
+    summary.actions = day.actions;
     Ok(summary)
 }
 

@@ -1,6 +1,7 @@
 //! Turning a planned action into what is handed over: a rendered e-mail or
 //! text message for the customer, or a task for a person.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use arflow_domain::ledger::{Channel, Customer, Invoice};
@@ -40,7 +41,8 @@ pub enum PrepareError {
 /// Renders actions with one strategy, template set and ledger state.
 pub struct Renderer<'a> {
     strategy: &'a Strategy,
-    templates: &'a TemplateSet,
+    /// The templates with the strategy's language as their default.
+    templates: Cow<'a, TemplateSet>,
     company: Company,
     invoices: HashMap<&'a str, &'a Invoice>,
     customers: &'a HashMap<String, Customer>,
@@ -55,6 +57,12 @@ impl<'a> Renderer<'a> {
         customers: &'a HashMap<String, Customer>,
         as_of: NaiveDate,
     ) -> Renderer<'a> {
+        let language = strategy.tenant.language.trim();
+        let templates = if templates.default_language() == language {
+            Cow::Borrowed(templates)
+        } else {
+            Cow::Owned(templates.clone().with_default_language(language))
+        };
         Renderer {
             strategy,
             templates,
@@ -114,12 +122,7 @@ impl<'a> Renderer<'a> {
                 Ok(match a.channel {
                     Some(ch @ (Channel::Sms | Channel::Whatsapp)) => Prepared::Text(TextMessage {
                         action_id: a.id.clone(),
-                        channel: if ch == Channel::Sms {
-                            "sms"
-                        } else {
-                            "whatsapp"
-                        }
-                        .to_string(),
+                        channel: ch,
                         to: to.clone(),
                         body: message.text,
                         date,

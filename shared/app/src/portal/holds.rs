@@ -93,6 +93,41 @@ impl Holds {
         out
     }
 
+    /// These holds as they stood on `day`, for a backtest: what was filed
+    /// after it is left out, and a dispute or plan closed after it still
+    /// holds (as it did then). Times are read as UTC days.
+    pub fn on(&self, day: NaiveDate) -> Holds {
+        let filed = |at: i64| utc_day(at) <= day;
+        let still = |active: bool, updated: i64| active || utc_day(updated) > day;
+        Holds {
+            disputes: (self.disputes.iter())
+                .filter(|d| filed(d.opened_at) && still(d.state.is_active(), d.updated_at))
+                .map(|d| {
+                    let mut d = d.clone();
+                    if !d.state.is_active() {
+                        d.state = super::DisputeState::Open;
+                    }
+                    d
+                })
+                .collect(),
+            promises: (self.promises.iter())
+                .filter(|p| filed(p.created_at))
+                .cloned()
+                .collect(),
+            plans: (self.plans.iter())
+                .filter(|p| filed(p.requested_at) && still(p.state.is_holding(), p.updated_at))
+                .map(|p| {
+                    let mut p = p.clone();
+                    if !p.state.is_holding() {
+                        p.state = super::PlanState::Requested;
+                    }
+                    p
+                })
+                .collect(),
+            prefs: self.prefs.clone(),
+        }
+    }
+
     /// (customer, invoice) of every requested or approved plan.
     fn planned(&self) -> HashSet<(&str, &str)> {
         self.plans
@@ -105,6 +140,13 @@ impl Holds {
             })
             .collect()
     }
+}
+
+/// The UTC day of a time in seconds since the Unix epoch.
+fn utc_day(at: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(at, 0)
+        .unwrap_or_default()
+        .date_naive()
 }
 
 /// The promises broken on `as_of` (their invoices resume dunning; the AR

@@ -8,6 +8,7 @@
 
 pub mod contract;
 mod dispute;
+mod filing;
 mod gateway;
 mod holds;
 mod keys;
@@ -17,6 +18,9 @@ mod store;
 mod token;
 
 pub use dispute::{Dispute, DisputeState, TransitionError};
+pub use filing::{
+    DISPUTE_FILED, FilingError, acknowledge_dispute, filed_notice_id, notify_dispute_filed,
+};
 pub use gateway::{GatewayError, PaymentGateway, PaymentRequest, TestGateway};
 pub use holds::{HeldDay, Holds, PromiseToPay, apply_holds, broken_promises};
 pub use keys::{ApiKey, Scope, hash_secret};

@@ -58,7 +58,7 @@ pub fn shard(id: &str) -> u32 {
 
 /// The planning shard of a customer id.
 pub fn plan_shard(customer_id: &str) -> u32 {
-    (hash(customer_id) % u64::from(PLAN_SHARDS)) as u32
+    arflow_app::planning::plan_shard_of(customer_id, PLAN_SHARDS)
 }
 
 pub fn tenant_config_pk() -> String {

@@ -9,14 +9,16 @@
 
 mod apply;
 mod batch;
+mod claims;
 pub mod codec;
-mod extra;
 pub mod keys;
 mod ledger;
 mod portal;
 pub mod portal_keys;
 mod portal_self_service;
 mod portal_strategy;
+mod runs;
+mod shards;
 pub mod table;
 mod tenants;
 
@@ -28,8 +30,9 @@ use arflow_app::store::StoreError;
 use aws_sdk_dynamodb::Client;
 use tokio::runtime::Handle;
 
+pub use claims::MessageOrigin;
 pub use codec::StoredInvoice;
-pub use extra::{ClaimOutcome, LogEntry, MessageOrigin, RunState};
+pub use runs::RunState;
 
 /// The ledger store in a DynamoDB table.
 #[derive(Clone)]

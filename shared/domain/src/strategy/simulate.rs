@@ -45,7 +45,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, a: &Action) {
+    pub fn add(&mut self, a: &Action) {
         self.actions += 1;
         *self.by_rule.entry(a.rule.clone()).or_default() += 1;
         let channel = a.channel.map_or(a.kind.as_str(), channel_str);

@@ -202,7 +202,7 @@ fn text_messages_are_written_once_per_action_id() {
     let outbox = Outbox::new(dir.path());
     let mut msg = TextMessage {
         action_id: "t1".into(),
-        channel: "sms".into(),
+        channel: arflow_domain::ledger::Channel::Sms,
         to: vec!["+49 89 123456".into()],
         body: "Rechnung INV-7 ist fällig.\n".into(),
         date: DateTime::parse_from_rfc3339("2024-04-02T09:00:00+02:00").unwrap(),

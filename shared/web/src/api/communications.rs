@@ -1,9 +1,14 @@
 //! `/api/customers/{id}/communications`: the communication log of one
-//! customer — every message sent (the sent log), every call made (completed
+//! customer — every message sent (the delivery port's communication log,
+//! with recipients, subject and provider id; sends recorded before that
+//! log existed come from the sent log), every call made (completed
 //! call tasks) and everything received (disputes with their notes, promises
 //! to pay, other portal actions from the audit log) — merged by time.
 
+use std::collections::HashSet;
+
 use arflow_app::dispatch::Sender;
+use arflow_domain::strategy::action::channel_str;
 use axum::extract::Path;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -31,8 +36,9 @@ pub async fn list<S: WebStore, M: Sender + Send + 'static>(
     Path(id): Path<String>,
 ) -> ApiResult {
     find(&api, &id)?;
-    let (sent, tasks, disputes, promises, audit) = api.read(|s, t| {
+    let (messages, sent, tasks, disputes, promises, audit) = api.read(|s, t| {
         Ok((
+            s.communications(t, &id)?,
             s.sent_log(t)?,
             s.tasks(t)?,
             s.disputes(t)?,
@@ -41,7 +47,26 @@ pub async fn list<S: WebStore, M: Sender + Send + 'static>(
         ))
     })?;
     let mut log = Vec::new();
-    for r in sent.into_iter().filter(|r| r.customer_id == id) {
+    let logged: HashSet<String> = messages.iter().map(|m| m.action_id.clone()).collect();
+    for m in messages {
+        log.push(Entry {
+            on: m.sent_on,
+            at: None,
+            direction: "sent",
+            source: "message",
+            summary: format!(
+                "{} to {} about {}",
+                channel_str(m.channel),
+                m.to.join(", "),
+                named(&m.invoice_ids)
+            ),
+            detail: json!(m),
+        });
+    }
+    for r in sent
+        .into_iter()
+        .filter(|r| r.customer_id == id && !logged.contains(&r.action_id))
+    {
         let Some(channel) = r.channel.clone() else {
             continue;
         };

@@ -1,16 +1,14 @@
 //! `/api/aging`, `/api/kpis`, `/api/actions`, `/api/sent`: the ledger's
 //! reports for a day, the strategy's plan and what was sent.
 
-use std::collections::HashMap;
-
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::Holds;
+use arflow_app::planning::{PlanError, Scope, plan_day};
 use arflow_app::report;
 use axum::Json;
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::strategy::effective;
 use super::{Api, ApiError, ApiResult, Q, reply};
 use crate::WebStore;
 
@@ -43,28 +41,26 @@ pub async fn kpis<S: WebStore, M: Sender + Send + 'static>(
 }
 
 /// The actions the strategy in force (the stored one, else the server's)
-/// plans for the day, with the portal's holds.
+/// plans for the day, with the portal's holds — the same use case as the
+/// daily run and `arflow run`.
 pub async fn actions<S: WebStore, M: Sender + Send + 'static>(
     api: Api<S, M>,
     Q(q): Q<DayQuery>,
 ) -> ApiResult {
     let day = api.day(q.as_of);
-    let invoices = api.ledger(day)?;
-    let (customers, sent, holds) = api.read(|s, t| {
-        let customers: HashMap<_, _> = s
-            .customers(t)?
-            .into_iter()
-            .map(|c| (c.customer_id.clone(), c))
-            .collect();
-        Ok((customers, s.sent_log(t)?, Holds::load(s, t)?))
-    })?;
-    let mut customers = customers;
-    let strategy = effective(&api)?;
-    reply(
-        holds
-            .plan_day(&strategy, invoices, &mut customers, day, &sent)
-            .actions,
+    let defaults = api.st.config.strategy_defaults();
+    let planned = plan_day(
+        &*api.st.store(),
+        api.tenant(),
+        day,
+        Scope::Tenant,
+        &defaults,
     )
+    .map_err(|e| match e {
+        PlanError::Store(e) => ApiError::from(e),
+        e => ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    })?;
+    reply(planned.actions)
 }
 
 /// Everything sent so far.

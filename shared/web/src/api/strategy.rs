@@ -2,11 +2,10 @@
 //! a draft, store a new version (422 with the lint errors when it has any,
 //! 409 when someone stored another version meanwhile).
 
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use arflow_app::dispatch::Sender;
-use arflow_app::strategy_store::{StoredStrategyError, stored_strategy};
+use arflow_app::strategy_store::StoredStrategyError;
 use arflow_app::templates::default_templates;
 use arflow_domain::strategy::lint::{has_errors, lint};
 use arflow_domain::strategy::{Diagnostic, Severity, Strategy};
@@ -24,17 +23,20 @@ use crate::WebStore;
 const FILE: &str = "strategy.toml";
 
 /// The strategy that plans for the caller's tenant: the stored one, else the
-/// server's configured one.
+/// server's configured one (with the host's tenant identity on top).
 pub fn effective<S: WebStore, M: Sender + Send + 'static, N>(
     api: &Api<S, M, N>,
-) -> Result<Cow<'_, Strategy>, ApiError> {
-    let store = api.st.store();
-    match stored_strategy(&*store, api.tenant()) {
-        Ok(Some((s, _))) => Ok(Cow::Owned(s)),
-        Ok(None) => Ok(Cow::Borrowed(&api.st.config.strategy)),
-        Err(StoredStrategyError::Store(e)) => Err(e.into()),
-        Err(e) => Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-    }
+) -> Result<Strategy, ApiError> {
+    let source = api.read(|s, t| s.strategy_source(t))?;
+    api.st
+        .config
+        .strategy_defaults()
+        .resolve(api.tenant(), source.as_ref())
+        .map(|(s, _)| s)
+        .map_err(|e| match e {
+            StoredStrategyError::Store(e) => e.into(),
+            e => ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        })
 }
 
 /// The built-in templates' names, which a strategy may use.
