@@ -114,16 +114,8 @@ impl DeliveryStore for SqliteStore {
             let Some((status, lease, detail)) = self.claim_row(tenant, action_id)? else {
                 return Ok(ClaimOutcome::Busy);
             };
-            Ok(
-                match ClaimStatus::parse(&status).ok_or_else(|| corrupt(&status))? {
-                    ClaimStatus::Claimed | ClaimStatus::Released if lease < now => {
-                        ClaimOutcome::Stale
-                    }
-                    ClaimStatus::Claimed | ClaimStatus::Released => ClaimOutcome::Busy,
-                    ClaimStatus::Failed => ClaimOutcome::Failed(detail.unwrap_or_default()),
-                    done => ClaimOutcome::Done(done),
-                },
-            )
+            let status = ClaimStatus::parse(&status).ok_or_else(|| corrupt(&status))?;
+            Ok(ClaimOutcome::of_stored(status, lease, detail, now))
         };
         run().map_err(|f| f.into_store(&self.name, "claiming an action"))
     }

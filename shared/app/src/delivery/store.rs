@@ -84,6 +84,24 @@ pub enum ClaimOutcome {
     Failed(String),
 }
 
+impl ClaimOutcome {
+    /// What a stored claim means to a delivery at `now`: an unfinished
+    /// claim past its lease is stale, one within it busy.
+    pub fn of_stored(
+        status: ClaimStatus,
+        lease: i64,
+        reason: Option<String>,
+        now: i64,
+    ) -> ClaimOutcome {
+        match status {
+            ClaimStatus::Claimed | ClaimStatus::Released if lease < now => ClaimOutcome::Stale,
+            ClaimStatus::Claimed | ClaimStatus::Released => ClaimOutcome::Busy,
+            ClaimStatus::Failed => ClaimOutcome::Failed(reason.unwrap_or_default()),
+            done => ClaimOutcome::Done(done),
+        }
+    }
+}
+
 /// One message in a customer's communication log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {

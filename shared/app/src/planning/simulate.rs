@@ -5,7 +5,7 @@
 
 use arflow_domain::sent::SentRecord;
 use arflow_domain::strategy::Strategy;
-use arflow_domain::strategy::simulate::{SimulatedDay, Simulation, Summary, simulate as plain};
+use arflow_domain::strategy::simulate::{Simulation, simulate as plain, simulate_days};
 use chrono::NaiveDate;
 
 use super::{DayInputs, plan_with};
@@ -34,10 +34,7 @@ pub fn simulate(
             .collect();
         return plain(from, to, strategy, &inputs.invoices, &customers, &sent);
     }
-    let mut days = Vec::new();
-    let mut summary = Summary::default();
-    let mut day = from;
-    while day <= to {
+    simulate_days(from, to, |day| {
         let inputs_of_day = DayInputs {
             as_of: day,
             invoices: inputs.invoices.clone(),
@@ -47,22 +44,7 @@ pub fn simulate(
             strategy_source: None,
         };
         let actions = plan_with(inputs_of_day, strategy.clone(), None).actions;
-        for a in &actions {
-            sent.push(SentRecord::from(a));
-            summary.add(a);
-        }
-        if !actions.is_empty() {
-            days.push(SimulatedDay { date: day, actions });
-        }
-        match day.succ_opt() {
-            Some(next) => day = next,
-            None => break,
-        }
-    }
-    Simulation {
-        from,
-        to,
-        days,
-        summary,
-    }
+        sent.extend(actions.iter().map(SentRecord::from));
+        actions
+    })
 }

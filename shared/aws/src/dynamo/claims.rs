@@ -12,7 +12,6 @@ use arflow_app::delivery::{
 };
 use arflow_app::store::{LedgerStore, StoreError};
 use arflow_domain::ledger::Channel;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
@@ -42,52 +41,6 @@ fn claim_item(tenant: &str, customer_id: &str, action_id: &str, lease: i64) -> I
 }
 
 impl DynamoStore {
-    /// Puts `item` on `condition`; false when the condition failed.
-    async fn put_if(
-        &self,
-        item: Item,
-        condition: &str,
-        values: &[(&str, AttributeValue)],
-        operation: &str,
-    ) -> Result<bool, StoreError> {
-        let mut req = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition);
-        for (name, value) in values {
-            req = req.expression_attribute_values(*name, value.clone());
-        }
-        match req.send().await {
-            Ok(_) => {
-                self.count_other_items(1);
-                Ok(true)
-            }
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(backend(operation, e)),
-        }
-    }
-
-    async fn put_plain(&self, item: Item, operation: &str) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| backend(operation, e))?;
-        self.count_other_items(1);
-        Ok(())
-    }
-
     async fn end_claim(
         &self,
         tenant: &str,
@@ -155,19 +108,9 @@ impl DeliveryStore for DynamoStore {
                 what: "claim".into(),
                 detail: format!("unknown status '{status}'"),
             })?;
-            Ok(match status {
-                ClaimStatus::Claimed | ClaimStatus::Released => {
-                    if get_n::<i64>(&held, "lease")? < now {
-                        ClaimOutcome::Stale
-                    } else {
-                        ClaimOutcome::Busy
-                    }
-                }
-                ClaimStatus::Failed => {
-                    ClaimOutcome::Failed(opt_s(&held, "err").unwrap_or_default().to_string())
-                }
-                done => ClaimOutcome::Done(done),
-            })
+            let lease = get_n::<i64>(&held, "lease").unwrap_or(0);
+            let reason = opt_s(&held, "err").map(str::to_string);
+            Ok(ClaimOutcome::of_stored(status, lease, reason, now))
         })
     }
 

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use arflow_app::store::{InvoiceChange, LedgerStore, StoreError, Task, TaskStatus};
 use arflow_domain::ledger::{Customer, Invoice};
 use arflow_domain::sent::SentRecord;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use chrono::NaiveDate;
 
@@ -34,29 +33,8 @@ impl DynamoStore {
         item: Item,
         operation: &str,
     ) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match out {
-            Ok(_) => {
-                self.count_other_items(1);
-                Ok(true)
-            }
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(backend(operation, e)),
-        }
+        self.put_if(item, "attribute_not_exists(PK)", &[], operation)
+            .await
     }
 
     pub(crate) async fn get(

@@ -21,6 +21,7 @@ mod runs;
 mod shards;
 pub mod table;
 mod tenants;
+mod write;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -12,7 +12,6 @@ use arflow_app::portal::{
     ApiKey, AuditEntry, ContactPrefs, Dispute, DisputeState, PortalStore, PromiseToPay, Session,
 };
 use arflow_app::store::StoreError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
@@ -40,30 +39,13 @@ impl DynamoStore {
         values: &[(&str, &str)],
         operation: &str,
     ) -> Result<Written, StoreError> {
-        let mut req = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition);
-        for (name, value) in values {
-            req = req.expression_attribute_values(*name, s(*value));
-        }
-        match req.send().await {
-            Ok(_) => {
-                self.count_other_items(1);
-                Ok(Written::Yes)
-            }
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(Written::ConditionFailed)
-            }
-            Err(e) => Err(backend(operation, e)),
-        }
+        let values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)> =
+            values.iter().map(|(k, v)| (*k, s(*v))).collect();
+        Ok(if self.put_if(item, condition, &values, operation).await? {
+            Written::Yes
+        } else {
+            Written::ConditionFailed
+        })
     }
 
     /// Every `doc` of one partition, decoded.

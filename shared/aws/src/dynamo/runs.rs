@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::batch::key;
 use super::codec::{get_n, n, opt_s, s};
 use super::keys;
-use super::{DynamoStore, backend, check_tenant};
+use super::{DynamoStore, check_tenant};
 
 /// A daily run's marker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,15 +62,7 @@ impl DynamoStore {
         item.insert("st".into(), s("done"));
         item.insert("as_of".into(), s(as_of.to_string()));
         item.insert("enqueued".into(), n(enqueued));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| backend("finishing a daily run", e))?;
-        self.count_other_items(1);
-        Ok(())
+        self.put_plain(item, "finishing a daily run").await
     }
 
     /// How many messages a finished run enqueued.

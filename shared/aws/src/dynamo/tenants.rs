@@ -10,7 +10,7 @@ use arflow_app::store::StoreError;
 use super::batch::{key, query_all};
 use super::codec::{corrupt, doc, get_s};
 use super::keys::{SK, tenant_config_pk};
-use super::{DynamoStore, backend, check_tenant};
+use super::{DynamoStore, check_tenant};
 use crate::tenant::{ConfigError, TenantConfig};
 
 impl DynamoStore {
@@ -45,15 +45,7 @@ impl DynamoStore {
         check_tenant(&config.tenant)?;
         let mut item = key(tenant_config_pk(), &config.tenant);
         item.insert("doc".into(), doc(config));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| backend("writing a tenant config", e))?;
-        self.count_other_items(1);
-        Ok(())
+        self.put_plain(item, "writing a tenant config").await
     }
 
     /// Every tenant's configuration, by tenant id. One that does not read

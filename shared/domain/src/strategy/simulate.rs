@@ -45,7 +45,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn add(&mut self, a: &Action) {
+    fn add(&mut self, a: &Action) {
         self.actions += 1;
         *self.by_rule.entry(a.rule.clone()).or_default() += 1;
         let channel = a.channel.map_or(a.kind.as_str(), channel_str);
@@ -77,13 +77,28 @@ pub fn simulate(
 ) -> Simulation {
     let planner = Planner::new(strategy, invoices, customers);
     let mut index = SentIndex::new(sent);
+    simulate_days(from, to, |day| {
+        let actions = planner.plan_day(day, &index);
+        for a in &actions {
+            index.record(&SentRecord::from(a));
+        }
+        actions
+    })
+}
+
+/// The calendar of `plan_day` called for every day from `from` to `to`
+/// inclusive, in order (it records what it planned before the next day).
+pub fn simulate_days(
+    from: NaiveDate,
+    to: NaiveDate,
+    mut plan_day: impl FnMut(NaiveDate) -> Vec<Action>,
+) -> Simulation {
     let mut days = Vec::new();
     let mut summary = Summary::default();
     let mut day = from;
     while day <= to {
-        let actions = planner.plan_day(day, &index);
+        let actions = plan_day(day);
         for a in &actions {
-            index.record(&SentRecord::from(a));
             summary.add(a);
         }
         if !actions.is_empty() {
