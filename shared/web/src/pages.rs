@@ -259,7 +259,7 @@ pub async fn promise<S: WebStore, M: Sender + Send + 'static>(
         store
             .insert_promise(&s.tenant, &p)
             .map_err(|_| unavailable())?;
-        let _ = store.append_audit(
+        if let Err(e) = store.append_audit(
             &s.tenant,
             &audit(
                 &format!("customer:{}", s.customer_id),
@@ -271,7 +271,10 @@ pub async fn promise<S: WebStore, M: Sender + Send + 'static>(
                 ),
                 now,
             ),
-        );
+        ) {
+            // The change itself is stored; the missing entry is logged.
+            tracing::error!("audit entry not written: {e}");
+        }
     }
     let body = format!(
         "<p class=\"note\">Thank you. We noted your promise to pay invoice {} on {}; reminders pause until then.</p><p><a href=\"/invoices\">Back to your invoices</a></p>",
@@ -428,7 +431,7 @@ pub async fn save_preferences<S: WebStore, M: Sender + Send + 'static>(
         store
             .set_contact_prefs(&s.tenant, &s.customer_id, &prefs)
             .map_err(|_| unavailable())?;
-        let _ = store.append_audit(
+        if let Err(e) = store.append_audit(
             &s.tenant,
             &audit(
                 &format!("customer:{}", s.customer_id),
@@ -437,7 +440,10 @@ pub async fn save_preferences<S: WebStore, M: Sender + Send + 'static>(
                 serde_json::to_string(&prefs).unwrap_or_default(),
                 now,
             ),
-        );
+        ) {
+            // The change itself is stored; the missing entry is logged.
+            tracing::error!("audit entry not written: {e}");
+        }
     }
     Ok(Redirect::to("/preferences").into_response())
 }

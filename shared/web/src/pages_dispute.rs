@@ -215,7 +215,7 @@ pub async fn dispute<S: WebStore, M: Sender + Send + 'static>(
                 .put_attachment(&s.tenant, &d.id, &u.name, &u.content_type, &u.bytes)
                 .map_err(|_| unavailable())?;
         }
-        let _ = store.append_audit(
+        if let Err(e) = store.append_audit(
             &s.tenant,
             &audit(
                 &actor,
@@ -232,7 +232,10 @@ pub async fn dispute<S: WebStore, M: Sender + Send + 'static>(
                 ),
                 now,
             ),
-        );
+        ) {
+            // The change itself is stored; the missing entry is logged.
+            tracing::error!("audit entry not written: {e}");
+        }
     }
     let name = (st.store().customers(&s.tenant))
         .ok()

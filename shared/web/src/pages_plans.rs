@@ -116,7 +116,7 @@ pub async fn schedule_payment<S: WebStore, M: Sender + Send + 'static>(
         store
             .insert_promise(&s.tenant, &p)
             .map_err(|_| unavailable())?;
-        let _ = store.append_audit(
+        if let Err(e) = store.append_audit(
             &s.tenant,
             &audit(
                 &format!("customer:{}", s.customer_id),
@@ -128,7 +128,10 @@ pub async fn schedule_payment<S: WebStore, M: Sender + Send + 'static>(
                 ),
                 now,
             ),
-        );
+        ) {
+            // The change itself is stored; the missing entry is logged.
+            tracing::error!("audit entry not written: {e}");
+        }
     }
     let body = format!(
         "<p class=\"note\">Your payment of {} for invoice {} is scheduled for {}. Reference: <strong>{}</strong>. Reminders pause until then.</p><p><a href=\"/invoices\">Back to your invoices</a></p>",
@@ -378,7 +381,7 @@ pub async fn request_plan<S: WebStore, M: Sender + Send + 'static>(
         store
             .insert_plan(&s.tenant, &plan)
             .map_err(|_| unavailable())?;
-        let _ = store.append_audit(
+        if let Err(e) = store.append_audit(
             &s.tenant,
             &audit(
                 &format!("customer:{}", s.customer_id),
@@ -392,7 +395,10 @@ pub async fn request_plan<S: WebStore, M: Sender + Send + 'static>(
                 ),
                 now,
             ),
-        );
+        ) {
+            // The change itself is stored; the missing entry is logged.
+            tracing::error!("audit entry not written: {e}");
+        }
     }
     let body = format!(
         "<p class=\"note\">Payment plan {} is requested: {} in {} instalments. Reminders for these invoices pause while we review it; we will let you know.</p><p><a href=\"/payment-plans\">Your payment plans</a></p>",

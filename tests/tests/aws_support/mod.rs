@@ -86,11 +86,26 @@ kill "$child" 2>/dev/null"#;
 
 /// SDK config for the emulator.
 pub async fn sdk_config() -> SdkConfig {
-    let url = endpoint();
+    sdk_config_at(endpoint()).await
+}
+
+/// SDK config for the emulator at `url`.
+pub async fn sdk_config_at(url: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(url)
         .load()
         .await
+}
+
+/// A moto server of this test process alone, for a test that loads the
+/// emulator with so many items that the shared server's
+/// `/moto-api/data.json` (which the SES tests read) would take minutes.
+pub fn private_endpoint() -> &'static str {
+    static PRIVATE: OnceLock<String> = OnceLock::new();
+    PRIVATE.get_or_init(|| {
+        endpoint();
+        start_moto()
+    })
 }
 
 /// A multi-thread runtime for tests that drive the synchronous store from
