@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use arflow_app::dispatch::Sender;
 use arflow_app::portal::{AuditEntry, ContactPrefs, Dispute, PromiseToPay, Session};
-use arflow_domain::ledger::Invoice;
+use arflow_domain::ledger::{Channel, Invoice};
 use arflow_domain::money::{Currency, Money};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -372,12 +372,8 @@ pub async fn preferences<S: WebStore, M: Sender + Send + 'static>(
         .store()
         .contact_prefs(&s.tenant, &s.customer_id)
         .map_err(|_| unavailable())?
-        .unwrap_or(ContactPrefs {
-            channel: "email".into(),
-            language: None,
-            sms_opt_out: false,
-        });
-    let sel = |v: &str| if p.channel == v { " selected" } else { "" };
+        .unwrap_or_default();
+    let sel = |v: Channel| if p.channel == v { " selected" } else { "" };
     let body = format!(
         "<form method=\"post\" action=\"/preferences\">{}\
          <label for=\"channel\">Reach me by</label><select id=\"channel\" name=\"channel\">\
@@ -386,8 +382,8 @@ pub async fn preferences<S: WebStore, M: Sender + Send + 'static>(
          <label><input type=\"checkbox\" name=\"sms_opt_out\" value=\"on\"{}> No text messages (SMS)</label>\
          <button type=\"submit\">Save</button></form>",
         csrf_field(&s.csrf),
-        sel("email"),
-        sel("sms"),
+        sel(Channel::Email),
+        sel(Channel::Sms),
         escape(p.language.as_deref().unwrap_or("")),
         if p.sms_opt_out { " checked" } else { "" }
     );
@@ -413,15 +409,17 @@ pub async fn save_preferences<S: WebStore, M: Sender + Send + 'static>(
     if !csrf_ok(&s, &f.csrf) {
         return Err(forbidden());
     }
-    if !matches!(f.channel.as_str(), "email" | "sms") {
-        return Err(bad("Choose e-mail or SMS."));
-    }
+    let channel = match f.channel.as_str() {
+        "email" => Channel::Email,
+        "sms" => Channel::Sms,
+        _ => return Err(bad("Choose e-mail or SMS.")),
+    };
     let lang = f.language.trim();
     if lang.len() > 10 || !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(bad("Give a language tag such as en or de-CH."));
     }
     let prefs = ContactPrefs {
-        channel: f.channel,
+        channel,
         language: (!lang.is_empty()).then(|| lang.to_string()),
         sms_opt_out: f.sms_opt_out.is_some(),
     };

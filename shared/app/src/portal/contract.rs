@@ -261,13 +261,13 @@ fn api_keys_are_found_by_hash_and_names_are_unique<S: PortalStore>(s: &mut S, t:
 fn contact_prefs_are_upserted<S: PortalStore>(s: &mut S, t: &str) {
     assert_eq!(s.contact_prefs(t, "C1").expect("prefs"), None);
     let first = ContactPrefs {
-        channel: "email".into(),
+        channel: arflow_domain::ledger::Channel::Email,
         language: None,
         sms_opt_out: false,
     };
     s.set_contact_prefs(t, "C1", &first).expect("set");
     let second = ContactPrefs {
-        channel: "sms".into(),
+        channel: arflow_domain::ledger::Channel::Sms,
         language: Some("de".into()),
         sms_opt_out: true,
     };
@@ -304,7 +304,7 @@ fn tenants_are_isolated<S: PortalStore>(s: &mut S, t: &str) {
         .expect("the same id in another tenant");
     s.insert_promise(t, &promise("P1", 1)).expect("insert");
     let prefs = ContactPrefs {
-        channel: "sms".into(),
+        channel: arflow_domain::ledger::Channel::Sms,
         language: None,
         sms_opt_out: false,
     };

@@ -150,7 +150,7 @@ fn attachment_round_trips_and_is_replaced<S: SelfServiceStore + PortalStore>(s: 
 fn all_contact_prefs_are_listed<S: SelfServiceStore + PortalStore>(s: &mut S, t: &str) {
     assert!(s.all_contact_prefs(t).unwrap().is_empty());
     let p = |channel: &str| ContactPrefs {
-        channel: channel.into(),
+        channel: arflow_domain::ledger::Channel::parse(channel).expect("a channel"),
         language: Some("de".into()),
         sms_opt_out: true,
     };

@@ -2,6 +2,7 @@
 //! API keys, contact preferences and the audit log. Kept apart from
 //! [`crate::store::LedgerStore`] so ledger adapters need not grow with it.
 
+use arflow_domain::ledger::Channel;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiKey, Dispute, DisputeState, PromiseToPay};
@@ -20,13 +21,24 @@ pub struct Session {
 }
 
 /// How a customer wants to be reached.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactPrefs {
-    /// "email" or "sms".
-    pub channel: String,
+    /// E-mail or SMS (stored as "email" / "sms").
+    pub channel: Channel,
     /// Language tag ("en", "de"); the tenant's when absent.
     pub language: Option<String>,
     pub sms_opt_out: bool,
+}
+
+impl Default for ContactPrefs {
+    /// E-mail, the tenant's language, text messages allowed.
+    fn default() -> Self {
+        ContactPrefs {
+            channel: Channel::Email,
+            language: None,
+            sms_opt_out: false,
+        }
+    }
 }
 
 /// Who changed what, when.

@@ -78,7 +78,7 @@ fn promises_sessions_prefs_and_audit_round_trip() {
     assert_eq!(s.session(&sess.id_hash).unwrap(), None);
 
     let prefs = ContactPrefs {
-        channel: "sms".into(),
+        channel: arflow_domain::ledger::Channel::Sms,
         language: Some("de".into()),
         sms_opt_out: false,
     };

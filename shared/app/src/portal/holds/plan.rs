@@ -254,10 +254,10 @@ impl Holds {
     /// ("email" or "sms") when it has an address there and did not opt out
     /// of it. The action keeps its id, so the sent log still recognises it.
     pub fn route(&self, actions: &mut [Action], customers: &HashMap<String, Customer>) {
-        let prefs: HashMap<&str, &str> = self
+        let prefs: HashMap<&str, Channel> = self
             .prefs
             .iter()
-            .map(|(id, p)| (id.as_str(), p.channel.as_str()))
+            .map(|(id, p)| (id.as_str(), p.channel))
             .collect();
         for a in actions.iter_mut() {
             let Some(want) = prefs.get(a.customer_id.as_str()) else {
@@ -267,10 +267,10 @@ impl Holds {
                 continue;
             };
             let (to, addresses) = match (*want, a.kind) {
-                ("sms", ActionKind::Email) => {
+                (Channel::Sms, ActionKind::Email) => {
                     (Channel::Sms, c.phone.iter().cloned().collect::<Vec<_>>())
                 }
-                ("email", ActionKind::Sms) => (Channel::Email, c.emails.clone()),
+                (Channel::Email, ActionKind::Sms) => (Channel::Email, c.emails.clone()),
                 _ => continue,
             };
             if addresses.is_empty() || c.opted_out.contains(&to) {

@@ -170,7 +170,7 @@ fn preferences_set_language_opt_out_and_channel() {
         prefs: vec![(
             "C1".into(),
             ContactPrefs {
-                channel: channel.into(),
+                channel: arflow_domain::ledger::Channel::parse(channel).expect("a channel"),
                 language: Some("de".into()),
                 sms_opt_out,
             },
