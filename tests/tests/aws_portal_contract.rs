@@ -2,7 +2,8 @@
 //! suites SQLite passes: the portal contract (conditional dispute updates,
 //! single-use sign-in nonces, API keys unique per tenant and found by hash,
 //! sessions), the self-service contract (payment plans, attachments), and
-//! the strategy store's versioning; plus a 5 MiB attachment, which needs
+//! the strategy store's versioning, the change store (a change and its audit
+//! entry, both or neither); plus a 5 MiB attachment, which needs
 //! more than one DynamoDB item.
 
 mod aws_support;
@@ -31,6 +32,17 @@ fn dynamo_store_keeps_the_portal_store_contract() {
     arflow_app::portal::contract::run_portal_store_contract(&mut store);
     // Twice on one table: every run picks fresh tenants.
     arflow_app::portal::contract::run_portal_store_contract(&mut store);
+}
+
+/// Every portal and AR team change with its audit entry in one
+/// transaction: the failing entry is over DynamoDB's 400 KB item limit, so
+/// the transaction fails after the change's own write was accepted, and
+/// the suite checks nothing of the change is left.
+#[test]
+fn dynamo_store_keeps_the_change_store_contract() {
+    use arflow_app::portal::change_contract::{failing_audit, run_change_store_contract};
+    let (_rt, mut store) = fresh_store("changes");
+    run_change_store_contract(&mut store, &failing_audit());
 }
 
 #[test]

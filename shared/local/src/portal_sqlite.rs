@@ -12,8 +12,12 @@ use rusqlite::{ErrorCode, OptionalExtension, params};
 use crate::codec::Fail;
 use crate::sqlite::SqliteStore;
 
-fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
+/// A record as the JSON body column holds it.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend {
+        operation: "encoding a record as JSON".into(),
+        detail: e.to_string(),
+    })
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(what: &str, id: &str, text: &str) -> Result<T, Fail> {
@@ -68,7 +72,7 @@ impl PortalStore for SqliteStore {
         self.exec(
             "recording a dispute",
             "INSERT INTO disputes (tenant, dispute_id, state, opened_at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[&tenant, &d.id, &d.state.as_str(), &d.opened_at, &to_json(d)],
+            &[&tenant, &d.id, &d.state.as_str(), &d.opened_at, &to_json(d)?],
         )
         .map(|_| ())
     }
@@ -90,7 +94,7 @@ impl PortalStore for SqliteStore {
         let n = self.exec(
             "updating a dispute",
             "UPDATE disputes SET state = ?3, body = ?4 WHERE tenant = ?1 AND dispute_id = ?2 AND state = ?5",
-            &[&tenant, &d.id, &d.state.as_str(), &to_json(d), &expected.as_str()],
+            &[&tenant, &d.id, &d.state.as_str(), &to_json(d)?, &expected.as_str()],
         )?;
         Ok(n == 1)
     }
@@ -99,7 +103,7 @@ impl PortalStore for SqliteStore {
         self.exec(
             "recording a promise to pay",
             "INSERT INTO promises (tenant, promise_id, created_at, body) VALUES (?1, ?2, ?3, ?4)",
-            &[&tenant, &p.id, &p.created_at, &to_json(p)],
+            &[&tenant, &p.id, &p.created_at, &to_json(p)?],
         )
         .map(|_| ())
     }
@@ -236,7 +240,7 @@ impl PortalStore for SqliteStore {
             "saving contact preferences",
             "INSERT INTO contact_prefs (tenant, customer_id, body) VALUES (?1, ?2, ?3) \
              ON CONFLICT (tenant, customer_id) DO UPDATE SET body = excluded.body",
-            &[&tenant, &customer_id, &to_json(prefs)],
+            &[&tenant, &customer_id, &to_json(prefs)?],
         )
         .map(|_| ())
     }

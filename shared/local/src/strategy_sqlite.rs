@@ -29,24 +29,36 @@ impl StrategyStore for SqliteStore {
     ) -> Result<bool, StoreError> {
         let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<bool> {
             let tx = conn.transaction()?;
-            let current: Option<i64> = tx.query_row(
-                "SELECT MAX(version) FROM strategies WHERE tenant = ?1",
-                [tenant],
-                |r| r.get(0),
-            )?;
-            if current.map(|v| v as u64) != expected_version {
-                return Ok(false);
-            }
-            let next = current.unwrap_or(0) + 1;
-            let n = tx.execute(
-                "INSERT OR IGNORE INTO strategies (tenant, version, source) VALUES (?1, ?2, ?3)",
-                params![tenant, next, source],
-            )?;
+            let stored = put_strategy_in(&tx, tenant, source, expected_version)?;
             tx.commit()?;
-            Ok(n == 1)
+            Ok(stored)
         };
         run(&mut self.conn).map_err(|e| Fail::Db(e).into_store(&self.name, "storing the strategy"))
     }
+}
+
+/// Stores `source` as the next version inside the caller's transaction,
+/// only if the stored version is still `expected_version`.
+pub(crate) fn put_strategy_in(
+    tx: &rusqlite::Connection,
+    tenant: &str,
+    source: &str,
+    expected_version: Option<u64>,
+) -> rusqlite::Result<bool> {
+    let current: Option<i64> = tx.query_row(
+        "SELECT MAX(version) FROM strategies WHERE tenant = ?1",
+        [tenant],
+        |r| r.get(0),
+    )?;
+    if current.map(|v| v as u64) != expected_version {
+        return Ok(false);
+    }
+    let next = current.unwrap_or(0) + 1;
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO strategies (tenant, version, source) VALUES (?1, ?2, ?3)",
+        params![tenant, next, source],
+    )?;
+    Ok(n == 1)
 }
 
 #[cfg(test)]

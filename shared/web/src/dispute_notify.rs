@@ -3,14 +3,12 @@
 //! router's sender, with the AR team's alerts e-mailed to the company
 //! address the strategy names.
 
-use arflow_app::delivery::Delivered;
 use arflow_app::dispatch::{EmailMessage, SendError, Sender, TextMessage};
-use arflow_app::portal::{Dispute, acknowledge_dispute, notify_dispute_filed};
+use arflow_app::portal::{Dispute, Filed, announce_filing};
 use arflow_app::store::Task;
 use arflow_domain::ledger::{Channel, Invoice};
 
 use crate::html::escape;
-use crate::pages::{audit, today};
 use crate::{Web, WebStore};
 
 /// A sender whose alerts to the AR team are e-mails to `to` (the web
@@ -58,9 +56,8 @@ impl Sender for AlertByMail<'_> {
     }
 }
 
-/// Sends the acknowledgement and the AR notice of a dispute just filed and
-/// audits each; true when the acknowledgement went out. A failure is
-/// logged and left to the next run (the dispute itself is filed).
+/// Sends the acknowledgement and the AR notice of a dispute just filed
+/// (`announce_filing`); true when the acknowledgement went out.
 pub(crate) fn send_filing_messages<S: WebStore, M: Sender + Send + 'static>(
     st: &Web<S, M>,
     tenant: &str,
@@ -81,82 +78,18 @@ pub(crate) fn send_filing_messages<S: WebStore, M: Sender + Send + 'static>(
             .filter(|e| !e.is_empty()),
         now,
     };
-    let target = format!("dispute:{}", d.id);
-    let acked = match st.templates.as_ref() {
-        None => false,
-        Some(templates) => match acknowledge_dispute(
-            &mut *store,
-            &mut sender,
-            tenant,
-            d,
-            &defaults,
-            templates,
-            today(now),
-            now,
-        ) {
-            Ok(Some(Delivered::Sent { channel, .. })) => {
-                let entry = audit(
-                    "system",
-                    "dispute.ack_sent",
-                    target.clone(),
-                    format!(
-                        "by {}",
-                        arflow_domain::strategy::action::channel_str(channel)
-                    ),
-                    now,
-                );
-                if let Err(e) = store.append_audit(tenant, &entry) {
-                    tracing::error!(tenant, dispute = %d.id, "audit of the acknowledgement not written: {e}");
-                }
-                true
-            }
-            Ok(Some(Delivered::Task)) => {
-                // No provider for the strategy's channel: the AR team sends it.
-                let entry = audit(
-                    "system",
-                    "dispute.ack_task",
-                    target.clone(),
-                    "no provider for the channel: a task for the AR team".into(),
-                    now,
-                );
-                if let Err(e) = store.append_audit(tenant, &entry) {
-                    tracing::error!(tenant, dispute = %d.id, "audit of the acknowledgement task not written: {e}");
-                }
-                false
-            }
-            Ok(other) => {
-                tracing::info!(tenant, dispute = %d.id, ?other, "acknowledgement left to the next run");
-                false
-            }
-            Err(e) => {
-                tracing::warn!(tenant, dispute = %d.id, "acknowledgement not sent now: {e}");
-                false
-            }
-        },
-    };
-    match notify_dispute_filed(
+    announce_filing(
         &mut *store,
         &mut sender,
-        tenant,
-        d,
-        invoice,
-        customer_name,
-        attachment,
+        Filed {
+            tenant,
+            dispute: d,
+            invoice,
+            customer_name,
+            attachment,
+        },
+        &defaults,
+        (*st.templates).as_ref(),
         now,
-    ) {
-        Ok(done) => {
-            let entry = audit(
-                "system",
-                "dispute.ar_notified",
-                target,
-                format!("{done:?}"),
-                now,
-            );
-            if let Err(e) = store.append_audit(tenant, &entry) {
-                tracing::error!(tenant, dispute = %d.id, "audit of the AR notice not written: {e}");
-            }
-        }
-        Err(e) => tracing::error!(tenant, dispute = %d.id, "AR team not notified: {e}"),
-    }
-    acked
+    )
 }

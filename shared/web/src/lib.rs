@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use arflow_app::delivery::DeliveryStore;
 use arflow_app::dispatch::Sender;
 use arflow_app::planning::{PlanningStore, StrategyDefaults, TenantIdentity};
-use arflow_app::portal::{PaymentGateway, PortalStore, SelfServiceStore, TestGateway};
+use arflow_app::portal::{ChangeStore, PaymentGateway, PortalStore, SelfServiceStore, TestGateway};
 use arflow_app::store::LedgerStore;
 use arflow_app::strategy_store::StrategyStore;
 use arflow_domain::strategy::Strategy;
@@ -43,6 +43,7 @@ pub trait WebStore:
     + StrategyStore
     + PlanningStore
     + DeliveryStore
+    + ChangeStore
     + Send
     + 'static
 {
@@ -54,6 +55,7 @@ impl<
         + StrategyStore
         + PlanningStore
         + DeliveryStore
+        + ChangeStore
         + Send
         + 'static,
 > WebStore for T

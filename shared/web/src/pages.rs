@@ -10,7 +10,10 @@
 use std::collections::BTreeMap;
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::{AuditEntry, ContactPrefs, Dispute, PromiseToPay, Session};
+use arflow_app::portal::changes::{self, PROMISE_GRACE_DAYS};
+use arflow_app::portal::{
+    AttachmentError, ChangeError, ContactPrefs, Dispute, PromiseToPay, Session,
+};
 use arflow_domain::ledger::{Channel, Invoice};
 use arflow_domain::money::{Currency, Money};
 use axum::Form;
@@ -198,19 +201,36 @@ pub(crate) fn parse_amount(raw: &str, i: &Invoice) -> Result<i64, Response> {
     }
 }
 
-pub(crate) fn audit(
-    actor: &str,
-    action: &str,
-    target: String,
-    detail: String,
-    at: i64,
-) -> AuditEntry {
-    AuditEntry {
-        at,
-        actor: actor.to_string(),
-        action: action.to_string(),
-        target,
-        detail,
+/// The page for a change a use case refused; nothing was stored.
+pub(crate) fn refused(e: ChangeError) -> Response {
+    match e {
+        ChangeError::NotFound(m) => status_page(StatusCode::NOT_FOUND, "Not found", &m),
+        ChangeError::Conflict(m) => status_page(StatusCode::CONFLICT, "Please try again", &m),
+        ChangeError::Invalid(m) => bad(&m),
+        ChangeError::Plan(e) => bad(&format!("{}.", capitalise(&e.to_string()))),
+        ChangeError::Attachment(AttachmentError::TooLarge) => status_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "File too large",
+            "The attachment is larger than 5 MB; attach a smaller file.",
+        ),
+        ChangeError::Attachment(e) => status_page(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "File type not accepted",
+            &e.to_string(),
+        ),
+        ChangeError::Store(e) => {
+            tracing::error!("portal change not stored: {e}");
+            unavailable()
+        }
+    }
+}
+
+/// `s` with its first letter in upper case.
+pub(crate) fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -221,9 +241,6 @@ pub struct PromiseForm {
     date: String,
     amount: String,
 }
-
-/// Grace days after a promised date before the promise counts as broken.
-pub(crate) const PROMISE_GRACE_DAYS: u32 = 3;
 
 pub async fn promise<S: WebStore, M: Sender + Send + 'static>(
     State(st): State<Web<S, M>>,
@@ -241,9 +258,6 @@ pub async fn promise<S: WebStore, M: Sender + Send + 'static>(
     let day = today(now);
     let date = arflow_domain::date::parse_date(f.date.trim(), None)
         .map_err(|_| bad("Give the date as YYYY-MM-DD."))?;
-    if date < day || (date - day).num_days() > 90 {
-        return Err(bad("The date must be between today and 90 days from now."));
-    }
     let p = PromiseToPay {
         id: format!("P-{}", random_hex(6)),
         customer_id: s.customer_id.clone(),
@@ -254,28 +268,7 @@ pub async fn promise<S: WebStore, M: Sender + Send + 'static>(
         reference: None,
         created_at: now,
     };
-    {
-        let mut store = st.store();
-        store
-            .insert_promise(&s.tenant, &p)
-            .map_err(|_| unavailable())?;
-        if let Err(e) = store.append_audit(
-            &s.tenant,
-            &audit(
-                &format!("customer:{}", s.customer_id),
-                "promise.create",
-                format!("promise:{}", p.id),
-                format!(
-                    "invoice {} on {} amount {}",
-                    p.invoice_id, p.promised_date, p.amount
-                ),
-                now,
-            ),
-        ) {
-            // The change itself is stored; the missing entry is logged.
-            tracing::error!("audit entry not written: {e}");
-        }
-    }
+    changes::record_promise(&mut *st.store(), &s.tenant, &p, day).map_err(refused)?;
     let body = format!(
         "<p class=\"note\">Thank you. We noted your promise to pay invoice {} on {}; reminders pause until then.</p><p><a href=\"/invoices\">Back to your invoices</a></p>",
         escape(&p.invoice_id),
@@ -415,33 +408,13 @@ pub async fn save_preferences<S: WebStore, M: Sender + Send + 'static>(
         _ => return Err(bad("Choose e-mail or SMS.")),
     };
     let lang = f.language.trim();
-    if lang.len() > 10 || !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(bad("Give a language tag such as en or de-CH."));
-    }
     let prefs = ContactPrefs {
         channel,
         language: (!lang.is_empty()).then(|| lang.to_string()),
         sms_opt_out: f.sms_opt_out.is_some(),
     };
     let now = st.now();
-    {
-        let mut store = st.store();
-        store
-            .set_contact_prefs(&s.tenant, &s.customer_id, &prefs)
-            .map_err(|_| unavailable())?;
-        if let Err(e) = store.append_audit(
-            &s.tenant,
-            &audit(
-                &format!("customer:{}", s.customer_id),
-                "preferences.update",
-                format!("customer:{}", s.customer_id),
-                serde_json::to_string(&prefs).unwrap_or_default(),
-                now,
-            ),
-        ) {
-            // The change itself is stored; the missing entry is logged.
-            tracing::error!("audit entry not written: {e}");
-        }
-    }
+    changes::set_contact_prefs(&mut *st.store(), &s.tenant, &s.customer_id, &prefs, now)
+        .map_err(refused)?;
     Ok(Redirect::to("/preferences").into_response())
 }

@@ -7,9 +7,8 @@
 #![allow(clippy::result_large_err)]
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::{
-    AttachmentError, Dispute, DisputeState, MAX_ATTACHMENT_BYTES, check_attachment,
-};
+use arflow_app::portal::MAX_ATTACHMENT_BYTES;
+use arflow_app::portal::changes::{self, DisputeFiling, NewAttachment};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
@@ -19,9 +18,7 @@ use serde::Deserialize;
 use crate::auth::{csrf_ok, random_hex};
 use crate::dispute_notify::send_filing_messages;
 use crate::html::{csrf_field, escape, page, status_page};
-use crate::pages::{
-    Page, audit, bad, forbidden, own_invoice, parse_amount, signed_in, unavailable,
-};
+use crate::pages::{Page, bad, forbidden, own_invoice, parse_amount, refused, signed_in};
 use crate::{Web, WebStore};
 
 /// The request body limit of the dispute form: the largest attachment plus
@@ -167,81 +164,31 @@ pub async fn dispute<S: WebStore, M: Sender + Send + 'static>(
     }
     let i = own_invoice(&st, &s, &id)?;
     let amount = parse_amount(&f.amount, &i)?;
-    if f.reason.trim().is_empty() || f.reason.len() > 200 || f.message.len() > 4000 {
-        return Err(bad(
-            "Give a reason (up to 200 characters) and a message up to 4,000.",
-        ));
-    }
-    let upload = match upload {
-        None => None,
-        Some(u) => match check_attachment(&u.content_type, u.bytes.len()) {
-            Ok(ct) => Some(Upload {
-                name: clean_name(&u.name),
-                content_type: ct,
-                bytes: u.bytes,
-            }),
-            Err(AttachmentError::TooLarge) => return Err(too_large()),
-            Err(e @ AttachmentError::WrongType(_)) => {
-                return Err(status_page(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "File type not accepted",
-                    &e.to_string(),
-                ));
-            }
-        },
-    };
+    let file_name = upload.as_ref().map(|u| clean_name(&u.name));
+    let attachment = upload
+        .as_ref()
+        .zip(file_name.as_deref())
+        .map(|(u, name)| NewAttachment {
+            name,
+            content_type: &u.content_type,
+            bytes: &u.bytes,
+        });
     let now = st.now();
-    let d = Dispute {
-        id: format!("D-{}", random_hex(6)),
-        customer_id: s.customer_id.clone(),
-        invoice_id: i.invoice_id.clone(),
-        reason: f.reason.trim().to_string(),
+    let filing = DisputeFiling {
+        id: &format!("D-{}", random_hex(6)),
+        customer_id: &s.customer_id,
+        invoice: &i,
+        reason: &f.reason,
         amount,
-        message: f.message.trim().to_string(),
-        state: DisputeState::Open,
-        owner: None,
-        notes: vec![],
-        opened_at: now,
-        updated_at: now,
+        message: &f.message,
+        attachment,
     };
-    let actor = format!("customer:{}", s.customer_id);
-    {
-        let mut store = st.store();
-        store
-            .insert_dispute(&s.tenant, &d)
-            .map_err(|_| unavailable())?;
-        if let Some(u) = &upload {
-            store
-                .put_attachment(&s.tenant, &d.id, &u.name, &u.content_type, &u.bytes)
-                .map_err(|_| unavailable())?;
-        }
-        if let Err(e) = store.append_audit(
-            &s.tenant,
-            &audit(
-                &actor,
-                "dispute.open",
-                format!("dispute:{}", d.id),
-                format!(
-                    "invoice {} amount {}{}",
-                    d.invoice_id,
-                    d.amount,
-                    upload
-                        .as_ref()
-                        .map(|u| format!(" attachment {} ({} bytes)", u.name, u.bytes.len()))
-                        .unwrap_or_default()
-                ),
-                now,
-            ),
-        ) {
-            // The change itself is stored; the missing entry is logged.
-            tracing::error!("audit entry not written: {e}");
-        }
-    }
+    let d = changes::file_dispute(&mut *st.store(), &s.tenant, filing, now).map_err(refused)?;
     let name = (st.store().customers(&s.tenant))
         .ok()
         .and_then(|cs| cs.into_iter().find(|c| c.customer_id == d.customer_id))
         .map_or_else(|| d.customer_id.clone(), |c| c.name);
-    let file = upload.as_ref().map(|u| u.name.as_str());
+    let file = file_name.as_deref();
     let acked = send_filing_messages(&st, &s.tenant, &d, &i, &name, file, now);
     let ack_note = if acked {
         " We have e-mailed you an acknowledgement."

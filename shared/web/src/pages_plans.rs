@@ -6,9 +6,8 @@
 #![allow(clippy::result_large_err)]
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::{
-    Instalment, PaymentPlan, PaymentRequest, PlanRequest, PromiseToPay, Session,
-};
+use arflow_app::portal::changes::{self, PROMISE_GRACE_DAYS};
+use arflow_app::portal::{Instalment, PaymentPlan, PaymentRequest, PromiseToPay, Session};
 use arflow_domain::ledger::Invoice;
 use arflow_domain::money::Money;
 use axum::Form;
@@ -20,8 +19,8 @@ use serde::Deserialize;
 use crate::auth::{csrf_ok, random_hex};
 use crate::html::{csrf_field, escape, page, status_page};
 use crate::pages::{
-    PROMISE_GRACE_DAYS, Page, audit, bad, forbidden, money, own_invoice, own_invoices,
-    parse_amount, signed_in, today, unavailable,
+    Page, bad, forbidden, money, own_invoice, own_invoices, parse_amount, refused, signed_in,
+    today, unavailable,
 };
 use crate::{Web, WebStore};
 
@@ -75,7 +74,7 @@ pub async fn schedule_payment<S: WebStore, M: Sender + Send + 'static>(
     }
     let date = arflow_domain::date::parse_date(f.date.trim(), None)
         .map_err(|_| bad("Give the date as YYYY-MM-DD."))?;
-    if date < day || (date - day).num_days() > 90 {
+    if date < day || (date - day).num_days() > changes::PROMISE_MAX_DAYS {
         return Err(bad("The date must be between today and 90 days from now."));
     }
     let request = PaymentRequest {
@@ -111,28 +110,7 @@ pub async fn schedule_payment<S: WebStore, M: Sender + Send + 'static>(
         reference: Some(reference.clone()),
         created_at: now,
     };
-    {
-        let mut store = st.store();
-        store
-            .insert_promise(&s.tenant, &p)
-            .map_err(|_| unavailable())?;
-        if let Err(e) = store.append_audit(
-            &s.tenant,
-            &audit(
-                &format!("customer:{}", s.customer_id),
-                "payment.schedule",
-                format!("promise:{}", p.id),
-                format!(
-                    "invoice {} on {} amount {} reference {reference}",
-                    p.invoice_id, p.promised_date, p.amount
-                ),
-                now,
-            ),
-        ) {
-            // The change itself is stored; the missing entry is logged.
-            tracing::error!("audit entry not written: {e}");
-        }
-    }
+    changes::record_promise(&mut *st.store(), &s.tenant, &p, day).map_err(refused)?;
     let body = format!(
         "<p class=\"note\">Your payment of {} for invoice {} is scheduled for {}. Reference: <strong>{}</strong>. Reminders pause until then.</p><p><a href=\"/invoices\">Back to your invoices</a></p>",
         escape(&money(amount, i.currency)),
@@ -365,41 +343,17 @@ pub async fn request_plan<S: WebStore, M: Sender + Send + 'static>(
         };
         instalments.push(Instalment { due_date, amount });
     }
-    let existing = own_plans(&st, &s)?;
-    let plan = PaymentPlan::request(PlanRequest {
-        id: format!("PP-{}", random_hex(6)),
-        customer_id: &s.customer_id,
-        invoices: &chosen,
+    let plan = changes::request_plan(
+        &mut *st.store(),
+        &s.tenant,
+        &format!("PP-{}", random_hex(6)),
+        &s.customer_id,
+        &chosen,
         instalments,
-        existing: &existing,
-        today: day,
+        day,
         now,
-    })
-    .map_err(|e| bad(&format!("{}{}", capitalise(&e.to_string()), ".")))?;
-    {
-        let mut store = st.store();
-        store
-            .insert_plan(&s.tenant, &plan)
-            .map_err(|_| unavailable())?;
-        if let Err(e) = store.append_audit(
-            &s.tenant,
-            &audit(
-                &format!("customer:{}", s.customer_id),
-                "payment_plan.request",
-                format!("payment_plan:{}", plan.id),
-                format!(
-                    "invoices {} in {} instalments total {}",
-                    plan.invoice_ids.join(","),
-                    plan.instalments.len(),
-                    plan.total
-                ),
-                now,
-            ),
-        ) {
-            // The change itself is stored; the missing entry is logged.
-            tracing::error!("audit entry not written: {e}");
-        }
-    }
+    )
+    .map_err(refused)?;
     let body = format!(
         "<p class=\"note\">Payment plan {} is requested: {} in {} instalments. Reminders for these invoices pause while we review it; we will let you know.</p><p><a href=\"/payment-plans\">Your payment plans</a></p>",
         escape(&plan.id),
@@ -411,12 +365,4 @@ pub async fn request_plan<S: WebStore, M: Sender + Send + 'static>(
         Html(page("Payment plan requested", Some(&s.csrf), &body)),
     )
         .into_response())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }

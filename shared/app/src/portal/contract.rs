@@ -66,21 +66,25 @@ pub fn run_portal_store_contract<S: PortalStore>(store: &mut S) {
     let run = unique_run();
     for (i, (name, case)) in cases.iter().enumerate() {
         let tenant = format!("pc{run}-{i}");
-        let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(store, &tenant)));
-        if let Err(e) = outcome {
-            let why = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            panic!("portal store contract case '{name}' failed: {why}");
-        }
+        run_case("portal store", name, || case(store, &tenant));
+    }
+}
+
+/// Runs one case of a suite; a panic is re-raised naming the suite and
+/// the case.
+pub(crate) fn run_case(suite: &str, name: &str, case: impl FnOnce()) {
+    if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(case)) {
+        let why = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        panic!("{suite} contract case '{name}' failed: {why}");
     }
 }
 
 /// A short id distinct per call (and per process run, via the clock).
-fn unique_run() -> String {
+pub(crate) fn unique_run() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()

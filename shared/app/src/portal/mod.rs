@@ -6,6 +6,10 @@
 //! Everything here is pure or written against [`PortalStore`]; the clock
 //! (`now`, seconds since the Unix epoch) and randomness come in as arguments.
 
+mod announce;
+mod change;
+pub mod change_contract;
+pub mod changes;
 pub mod contract;
 mod dispute;
 mod filing;
@@ -17,6 +21,9 @@ pub mod self_service_contract;
 mod store;
 mod token;
 
+pub use announce::{Filed, announce_filing};
+pub use change::{Change, ChangeStore};
+pub use changes::ChangeError;
 pub use dispute::{Dispute, DisputeState, TransitionError};
 pub use filing::{
     DISPUTE_FILED, FilingError, acknowledge_dispute, filed_notice_id, notify_dispute_filed,

@@ -40,30 +40,11 @@ pub fn run_self_service_store_contract<S: SelfServiceStore + PortalStore>(store:
         ),
         ("tenants are isolated", tenants_are_isolated),
     ];
-    let run = unique_run();
+    let run = super::contract::unique_run();
     for (i, (name, case)) in cases.iter().enumerate() {
         let tenant = format!("ss{run}-{i}");
-        let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(store, &tenant)));
-        if let Err(e) = outcome {
-            let why = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            panic!("self-service store contract: {name}: {why}");
-        }
+        super::contract::run_case("self-service store", name, || case(store, &tenant));
     }
-}
-
-fn unique_run() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{nanos:x}{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 fn plan(id: &str, requested_at: i64) -> PaymentPlan {

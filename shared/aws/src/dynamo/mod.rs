@@ -9,6 +9,7 @@
 
 mod apply;
 mod batch;
+mod changes;
 mod claims;
 pub mod codec;
 pub mod keys;

@@ -12,12 +12,13 @@ use arflow_app::portal::{
     ApiKey, AuditEntry, ContactPrefs, Dispute, DisputeState, PortalStore, PromiseToPay, Session,
 };
 use arflow_app::store::StoreError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::batch::{key, query_all};
+use super::changes::{audit_item, dispute_item, prefs_item};
 use super::codec::{Item, doc, from_doc, s};
 use super::portal_keys as pk;
+use super::write::condition_failed;
 use super::{DynamoStore, backend, check_tenant};
 
 /// How long a used sign-in nonce is kept (seconds) before the table's TTL
@@ -103,16 +104,8 @@ impl DynamoStore {
                 self.count_other_items(2);
                 Ok(true)
             }
-            Err(e) => match e.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c))
-                    if c.cancellation_reasons()
-                        .iter()
-                        .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
-                {
-                    Ok(false)
-                }
-                _ => Err(backend("recording an API key", e)),
-            },
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(backend("recording an API key", e)),
         }
     }
 }
@@ -126,7 +119,7 @@ pub(super) fn unique_tail() -> String {
     format!("{seed:016x}{:08x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-fn wall_clock_nanos() -> u128 {
+pub(super) fn wall_clock_nanos() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -136,9 +129,7 @@ fn wall_clock_nanos() -> u128 {
 impl PortalStore for DynamoStore {
     fn insert_dispute(&mut self, tenant: &str, d: &Dispute) -> Result<(), StoreError> {
         check_tenant(tenant)?;
-        let mut item = key(pk::dispute_pk(tenant), &d.id);
-        item.insert("doc".into(), doc(d));
-        item.insert("st".into(), s(d.state.as_str()));
+        let item = dispute_item(tenant, d);
         let op = "recording a dispute";
         match self.block(self.put_on(item, "attribute_not_exists(PK)", &[], op))? {
             Written::Yes => Ok(()),
@@ -163,9 +154,7 @@ impl PortalStore for DynamoStore {
         expected: DisputeState,
     ) -> Result<bool, StoreError> {
         check_tenant(tenant)?;
-        let mut item = key(pk::dispute_pk(tenant), &d.id);
-        item.insert("doc".into(), doc(d));
-        item.insert("st".into(), s(d.state.as_str()));
+        let item = dispute_item(tenant, d);
         let written = self.block(self.put_on(
             item,
             "attribute_exists(PK) AND st = :expected",
@@ -276,8 +265,7 @@ impl PortalStore for DynamoStore {
         prefs: &ContactPrefs,
     ) -> Result<(), StoreError> {
         check_tenant(tenant)?;
-        let mut item = key(pk::prefs_pk(tenant), customer_id);
-        item.insert("doc".into(), doc(prefs));
+        let item = prefs_item(tenant, customer_id, prefs);
         self.block(
             self.client
                 .put_item()
@@ -292,9 +280,7 @@ impl PortalStore for DynamoStore {
 
     fn append_audit(&mut self, tenant: &str, e: &AuditEntry) -> Result<(), StoreError> {
         check_tenant(tenant)?;
-        let sk = pk::audit_sk(e.at, wall_clock_nanos(), &unique_tail());
-        let mut item = key(pk::audit_pk(tenant), sk);
-        item.insert("doc".into(), doc(e));
+        let item = audit_item(tenant, e);
         let op = "appending to the audit log";
         match self.block(self.put_on(item, "attribute_not_exists(PK)", &[], op))? {
             Written::Yes => Ok(()),

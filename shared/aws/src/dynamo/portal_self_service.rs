@@ -16,7 +16,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::batch::{key, put_many, query_all};
-use super::codec::{Item, corrupt, doc, from_doc, get_n, get_s, n, opt_s, s};
+use super::changes::plan_item;
+use super::codec::{Item, corrupt, from_doc, get_n, get_s, n, opt_s, s};
 use super::portal::{Written, unique_tail};
 use super::portal_keys as pk;
 use super::{DynamoStore, backend, check_tenant};
@@ -165,9 +166,7 @@ impl DynamoStore {
 impl SelfServiceStore for DynamoStore {
     fn insert_plan(&mut self, tenant: &str, p: &PaymentPlan) -> Result<(), StoreError> {
         check_tenant(tenant)?;
-        let mut item = key(pk::plan_pk(tenant), &p.id);
-        item.insert("doc".into(), doc(p));
-        item.insert("st".into(), s(p.state.as_str()));
+        let item = plan_item(tenant, p);
         let op = "recording a payment plan";
         match self.block(self.put_on(item, "attribute_not_exists(PK)", &[], op))? {
             Written::Yes => Ok(()),
@@ -196,9 +195,7 @@ impl SelfServiceStore for DynamoStore {
         expected: PlanState,
     ) -> Result<bool, StoreError> {
         check_tenant(tenant)?;
-        let mut item = key(pk::plan_pk(tenant), &p.id);
-        item.insert("doc".into(), doc(p));
-        item.insert("st".into(), s(p.state.as_str()));
+        let item = plan_item(tenant, p);
         let written = self.block(self.put_on(
             item,
             "attribute_exists(PK) AND st = :expected",

@@ -6,16 +6,24 @@
 
 use arflow_app::store::StoreError;
 use arflow_app::strategy_store::StrategyStore;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::batch::key;
 use super::codec::{Item, get_n, get_s, n, s};
 use super::portal_keys as pk;
+use super::write::condition_failed;
 use super::{DynamoStore, backend, check_tenant};
 
 /// Largest strategy stored: one item holds it (DynamoDB items are ≤ 400 KB).
 pub const MAX_STRATEGY_BYTES: usize = 350 * 1024;
+
+/// An item of a strategy version (`CURRENT` or `V#…`).
+pub(super) fn strategy_item(tenant: &str, sk: String, source: &str, version: u64) -> Item {
+    let mut item = key(pk::strategy_pk(tenant), sk);
+    item.insert("toml".into(), s(source));
+    item.insert("ver".into(), n(version));
+    item
+}
 
 impl DynamoStore {
     async fn put_strategy_async(
@@ -35,12 +43,7 @@ impl DynamoStore {
             });
         }
         let version = expected.map_or(1, |v| v + 1);
-        let item = |sk: String| -> Item {
-            let mut item = key(pk::strategy_pk(tenant), sk);
-            item.insert("toml".into(), s(source));
-            item.insert("ver".into(), n(version));
-            item
-        };
+        let item = |sk: String| strategy_item(tenant, sk, source, version);
         let mut current = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item(pk::STRATEGY_CURRENT.into())));
@@ -71,16 +74,8 @@ impl DynamoStore {
                 self.count_other_items(2);
                 Ok(true)
             }
-            Err(e) => match e.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c))
-                    if c.cancellation_reasons()
-                        .iter()
-                        .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
-                {
-                    Ok(false)
-                }
-                _ => Err(backend(op, e)),
-            },
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(backend(op, e)),
         }
     }
 }

@@ -15,7 +15,7 @@ impl SelfServiceStore for SqliteStore {
         self.exec(
             "recording a payment plan",
             "INSERT INTO payment_plans (tenant, plan_id, state, requested_at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[&tenant, &p.id, &p.state.as_str(), &p.requested_at, &to_json(p)],
+            &[&tenant, &p.id, &p.state.as_str(), &p.requested_at, &to_json(p)?],
         )
         .map(|_| ())
     }
@@ -37,7 +37,7 @@ impl SelfServiceStore for SqliteStore {
         let n = self.exec(
             "updating a payment plan",
             "UPDATE payment_plans SET state = ?3, body = ?4 WHERE tenant = ?1 AND plan_id = ?2 AND state = ?5",
-            &[&tenant, &p.id, &p.state.as_str(), &to_json(p), &expected.as_str()],
+            &[&tenant, &p.id, &p.state.as_str(), &to_json(p)?, &expected.as_str()],
         )?;
         Ok(n == 1)
     }

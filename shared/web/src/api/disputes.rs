@@ -1,7 +1,7 @@
 //! `/api/disputes`: the tenant's disputes and their life cycle.
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::DisputeState;
+use arflow_app::portal::{DisputeState, changes};
 use axum::extract::Path;
 use serde::Deserialize;
 
@@ -32,30 +32,17 @@ pub async fn transition<S: WebStore, M: Sender + Send + 'static>(
             b.to
         ))
     })?;
-    let mut d = api
-        .read(|s, t| s.disputes(t))?
-        .into_iter()
-        .find(|d| d.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("no dispute '{id}'")))?;
-    let from = d.state;
-    d.transition(to, b.note.as_deref(), b.owner.as_deref(), api.now())
-        .map_err(|e| ApiError::conflict(e.to_string()))?;
-    let entry = api.audit(
-        &format!("dispute.{}", to.as_str()),
-        format!("dispute:{id}"),
-        format!("{} -> {}", from.as_str(), to.as_str()),
-    );
-    let updated = api.write(|s, t| {
-        let ok = s.update_dispute(t, &d, from)?;
-        if ok {
-            s.append_audit(t, &entry)?;
-        }
-        Ok(ok)
+    let d = api.change(|s, t, actor, now| {
+        changes::move_dispute(
+            s,
+            t,
+            actor,
+            &id,
+            to,
+            b.note.as_deref(),
+            b.owner.as_deref(),
+            now,
+        )
     })?;
-    if !updated {
-        return Err(ApiError::conflict(format!(
-            "dispute '{id}' changed meanwhile; read it again"
-        )));
-    }
     reply(d)
 }

@@ -20,7 +20,7 @@ mod tasks;
 use std::marker::PhantomData;
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::{ApiKey, AuditEntry, Scope, hash_secret};
+use arflow_app::portal::{ApiKey, AttachmentError, ChangeError, Scope, hash_secret};
 use arflow_app::store::StoreError;
 use arflow_domain::ledger::Invoice;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
@@ -67,6 +67,25 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         ApiError(StatusCode::SERVICE_UNAVAILABLE, format!("store: {e}"))
+    }
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::NotFound(m) => ApiError::not_found(m),
+            ChangeError::Conflict(m) => ApiError::conflict(m),
+            ChangeError::Invalid(_) | ChangeError::Plan(_) => {
+                ApiError::unprocessable(e.to_string())
+            }
+            ChangeError::Attachment(AttachmentError::TooLarge) => {
+                ApiError(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+            }
+            ChangeError::Attachment(_) => {
+                ApiError(StatusCode::UNSUPPORTED_MEDIA_TYPE, e.to_string())
+            }
+            ChangeError::Store(s) => s.into(),
+        }
     }
 }
 
@@ -206,23 +225,13 @@ impl<S: WebStore, M: Sender + Send + 'static, N> Api<S, M, N> {
         Ok(f(&self.st.store(), self.tenant())?)
     }
 
-    /// Runs `f` on the locked store, mutably, for the caller's tenant.
-    pub fn write<T>(
+    /// Runs a change use case as this caller ("api_key:{name}"), now.
+    pub fn change<T>(
         &self,
-        f: impl FnOnce(&mut S, &str) -> Result<T, StoreError>,
+        f: impl FnOnce(&mut S, &str, &str, i64) -> Result<T, ChangeError>,
     ) -> Result<T, ApiError> {
-        Ok(f(&mut self.st.store(), self.tenant())?)
-    }
-
-    /// An audit entry by this caller, now.
-    pub fn audit(&self, action: &str, target: String, detail: String) -> AuditEntry {
-        AuditEntry {
-            at: self.now(),
-            actor: format!("api_key:{}", self.key.name),
-            action: action.to_string(),
-            target,
-            detail,
-        }
+        let actor = format!("api_key:{}", self.key.name);
+        Ok(f(&mut self.st.store(), self.tenant(), &actor, self.now())?)
     }
 
     /// The tenant's ledger as it stood on `day`.

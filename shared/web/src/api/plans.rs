@@ -3,7 +3,7 @@
 //! or defaulted). A move the life cycle forbids is a 409.
 
 use arflow_app::dispatch::Sender;
-use arflow_app::portal::PlanState;
+use arflow_app::portal::{PlanState, changes};
 use axum::body::Bytes;
 use axum::extract::Path;
 use serde::Deserialize;
@@ -59,30 +59,8 @@ pub async fn transition<S: WebStore, M: Sender + Send + 'static>(
     if b.note.as_deref().is_some_and(|n| n.chars().count() > 4000) {
         return Err(ApiError::bad_request("note: at most 4,000 characters"));
     }
-    let mut plan = api
-        .read(|s, t| s.plans(t))?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("no payment plan '{id}'")))?;
-    let from = plan.state;
-    plan.transition(to, b.note.as_deref(), api.now())
-        .map_err(|e| ApiError::conflict(e.to_string()))?;
-    let entry = api.audit(
-        &format!("payment_plan.{}", to.as_str()),
-        format!("payment_plan:{id}"),
-        format!("{} -> {}", from.as_str(), to.as_str()),
-    );
-    let updated = api.write(|s, t| {
-        let ok = s.update_plan(t, &plan, from)?;
-        if ok {
-            s.append_audit(t, &entry)?;
-        }
-        Ok(ok)
+    let plan = api.change(|s, t, actor, now| {
+        changes::move_plan(s, t, actor, &id, to, b.note.as_deref(), now)
     })?;
-    if !updated {
-        return Err(ApiError::conflict(format!(
-            "payment plan '{id}' changed meanwhile; read it again"
-        )));
-    }
     reply(plan)
 }

@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use arflow_app::dispatch::Sender;
+use arflow_app::portal::changes;
 use arflow_app::strategy_store::StoredStrategyError;
 use arflow_app::templates::default_templates;
 use arflow_domain::strategy::lint::{has_errors, lint};
@@ -145,37 +146,9 @@ pub async fn put<S: WebStore, M: Sender + Send + 'static>(
         });
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
     }
-    let current = api.read(|s, t| s.strategy_source(t))?.map(|(_, v)| v);
-    let expected = match expected(&headers, &q)? {
-        Some(0) => None,
-        Some(v) => Some(v),
-        None => current,
-    };
-    if expected != current {
-        return Err(ApiError::conflict(format!(
-            "the stored strategy is version {}, not {}; read it again",
-            current.unwrap_or(0),
-            expected.unwrap_or(0)
-        )));
-    }
-    let version = expected.unwrap_or(0) + 1;
-    let entry = api.audit(
-        "strategy.put",
-        "strategy".into(),
-        format!("version {version}"),
-    );
-    let stored = api.write(|s, t| {
-        let ok = s.put_strategy(t, source, expected)?;
-        if ok {
-            s.append_audit(t, &entry)?;
-        }
-        Ok(ok)
-    })?;
-    if !stored {
-        return Err(ApiError::conflict(
-            "another strategy version was stored meanwhile; read it again",
-        ));
-    }
+    let if_match = expected(&headers, &q)?;
+    let version =
+        api.change(|s, t, actor, now| changes::put_strategy(s, t, actor, source, if_match, now))?;
     let warnings: Vec<Value> = d.iter().map(finding_json).collect();
     let mut r = Json(json!({"version": version, "warnings": warnings})).into_response();
     r.headers_mut().insert(header::ETAG, etag(version));

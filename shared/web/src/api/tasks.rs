@@ -2,28 +2,14 @@
 //! notifications, reviews), and completing one with an outcome.
 
 use arflow_app::dispatch::Sender;
-use arflow_app::store::{Task, TaskStatus};
+use arflow_app::portal::changes;
+use arflow_app::store::Task;
 use axum::extract::Path;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Api, ApiError, ApiResult, Body, Write, reply};
+use super::{Api, ApiResult, Body, Write, reply};
 use crate::WebStore;
-
-/// What can come of a task. Calls end in one of the first seven; any task
-/// may simply be `done` or found `not_needed`.
-pub const OUTCOMES: &[&str] = &[
-    "reached",
-    "promised_to_pay",
-    "paid",
-    "disputed",
-    "callback_requested",
-    "left_voicemail",
-    "no_answer",
-    "wrong_number",
-    "done",
-    "not_needed",
-];
 
 /// A task as the API shows it: a call task carries its call script (the
 /// rendered script is the task's body).
@@ -61,35 +47,8 @@ pub async fn complete<S: WebStore, M: Sender + Send + 'static>(
     Path(id): Path<String>,
     Body(b): Body<CompleteBody>,
 ) -> ApiResult {
-    let code = b.outcome.trim();
-    if !OUTCOMES.contains(&code) {
-        return Err(ApiError::unprocessable(format!(
-            "unknown outcome '{code}' (one of: {})",
-            OUTCOMES.join(", ")
-        )));
-    }
-    let outcome = match b.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(note) => format!("{code}: {note}"),
-        None => code.to_string(),
-    };
-    let entry = api.audit("task.complete", format!("task:{id}"), outcome.clone());
-    let task = api.write(|s, t| {
-        let Some(mut task) = s.tasks(t)?.into_iter().find(|x| x.id == id) else {
-            return Ok(Err(ApiError::not_found(format!("no task '{id}'"))));
-        };
-        if task.status == TaskStatus::Done {
-            return Ok(Err(ApiError::conflict(format!(
-                "task '{id}' is done already (outcome: {})",
-                task.outcome.as_deref().unwrap_or("none")
-            ))));
-        }
-        if !s.complete_task(t, &id, &outcome)? {
-            return Ok(Err(ApiError::not_found(format!("no task '{id}'"))));
-        }
-        s.append_audit(t, &entry)?;
-        task.status = TaskStatus::Done;
-        task.outcome = Some(outcome.clone());
-        Ok(Ok(task))
-    })??;
+    let task = api.change(|s, t, actor, now| {
+        changes::complete_task(s, t, actor, &id, &b.outcome, b.note.as_deref(), now)
+    })?;
     reply(task_json(&task))
 }
