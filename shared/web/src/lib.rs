@@ -13,8 +13,6 @@ mod dashboard_auth;
 mod dispute_notify;
 mod html;
 mod pages;
-mod pages_dispute;
-mod pages_plans;
 mod rate;
 mod statement;
 mod svg;
@@ -188,15 +186,15 @@ pub fn router<S: WebStore, M: Sender + Send + 'static>(state: Web<S, M>) -> Rout
         .route("/invoices/{id}", get(pages::invoice::<S, M>))
         .route(
             "/invoices/{id}/dispute",
-            post(pages_dispute::dispute::<S, M>).layer(pages_dispute::body_limit()),
+            post(pages::dispute::dispute::<S, M>).layer(pages::dispute::body_limit()),
         )
         .route(
             "/invoices/{id}/schedule-payment",
-            post(pages_plans::schedule_payment::<S, M>),
+            post(pages::plans::schedule_payment::<S, M>),
         )
         .route(
             "/payment-plans",
-            get(pages_plans::plans_page::<S, M>).post(pages_plans::request_plan::<S, M>),
+            get(pages::plans::plans_page::<S, M>).post(pages::plans::request_plan::<S, M>),
         )
         .route("/invoices/{id}/promise", post(pages::promise::<S, M>))
         .route("/payments", get(pages::payments::<S, M>))
