@@ -11,6 +11,7 @@ use arflow_app::planning::{Scope, plan_day};
 use arflow_aws::daily::strategy_defaults;
 use arflow_aws::dynamo::keys::{PLAN_SHARDS, plan_shard};
 use arflow_aws::wire::{ActionWire, QueueMessage};
+use arflow_domain::strategy::ActionKind;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_support::world::{Setup, World, customer, failures, invoice, redelivered, world_with};
 
@@ -127,7 +128,7 @@ async fn a_fanned_out_run_enqueues_every_planned_action_exactly_once() {
     // Dispatching the actions sends each e-mail once; a new run of the same
     // day then finds nothing left to do in any shard.
     dispatch_all(&w, &planned).await;
-    let emails = whole.iter().filter(|a| a.kind.as_str() == "email").count();
+    let emails = whole.iter().filter(|a| a.kind == ActionKind::Email).count();
     assert_eq!(w.mail().len(), emails);
     let rerun = w.run_daily("exec-2", None).await;
     assert_eq!(rerun.messages, PLAN_SHARDS as usize);
@@ -203,7 +204,10 @@ async fn portal_promises_and_disputes_pause_dunning_in_the_daily_run() {
             batch = w.drain().await;
         }
         let (_, actions) = split(&batch);
-        let emailed: Vec<&ActionWire> = actions.iter().filter(|a| a.kind == "email").collect();
+        let emailed: Vec<&ActionWire> = actions
+            .iter()
+            .filter(|a| a.kind == ActionKind::Email)
+            .collect();
         let names = |inv: &str| {
             emailed
                 .iter()

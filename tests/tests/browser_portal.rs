@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use arflow_app::store::{ChangeKind, InvoiceChange, LedgerStore, Task, TaskStatus};
 use arflow_domain::ledger::{Customer, Invoice, InvoiceStatus};
 use arflow_domain::money::Currency;
+use arflow_domain::strategy::ActionKind;
 use arflow_local::SqliteStore;
 use chrono::{Days, NaiveDate, Utc};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -126,7 +127,7 @@ fn seed(db: &Path, today: NaiveDate) {
                 id: "call-b".into(),
                 customer_id: "B".into(),
                 invoice_ids: vec!["INV-B1".into()],
-                kind: "call_task".into(),
+                kind: ActionKind::CallTask,
                 assignee: "collector".into(),
                 title: "Call Bravo GmbH about INV-B1 (48 days late)".into(),
                 body: "Hello, this is Acme's accounts team about invoice INV-B1 of 700.00 USD.\n\

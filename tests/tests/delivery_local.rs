@@ -301,7 +301,7 @@ fn a_whatsapp_reminder_without_a_provider_is_a_task_for_the_ar_team_in_arflow_ru
     let store = SqliteStore::open(&db).unwrap();
     let log = store.sent_log("acme").unwrap();
     assert_eq!(log.len(), 1);
-    assert_eq!(log[0].channel.as_deref(), Some("whatsapp"));
+    assert_eq!(log[0].channel, Some(Channel::Whatsapp));
     let tasks = store.tasks("acme").unwrap();
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     assert_eq!(

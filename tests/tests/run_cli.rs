@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use arflow_app::store::LedgerStore;
+use arflow_domain::strategy::ActionKind;
 use arflow_local::SqliteStore;
 
 use arflow_tests::arflow;
@@ -130,7 +131,7 @@ fn running_the_same_day_twice_sends_nothing_new() {
     assert!(!first_sent.is_empty());
     let emails = first_sent
         .iter()
-        .filter(|r| r.kind == "email" || r.kind == "statement")
+        .filter(|r| matches!(r.kind, ActionKind::Email | ActionKind::Statement))
         .count();
     assert_eq!(first_files.len(), emails);
     // Every action is either a file in the outbox or a task in the store.

@@ -6,8 +6,10 @@ mod web_support;
 
 use arflow_app::portal::{AuditEntry, Dispute, DisputeState, PortalStore, PromiseToPay, Scope};
 use arflow_app::store::{LedgerStore, Task, TaskStatus};
+use arflow_domain::ledger::Channel;
 use arflow_domain::money::Currency;
 use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::ActionKind;
 use arflow_local::SqliteStore;
 use serde_json::Value;
 use web_support::*;
@@ -165,22 +167,26 @@ async fn the_communication_log_merges_sent_calls_disputes_promises_and_portal_ac
     let key = api_key(&app, TENANT, "reader", &[Scope::Read]);
     {
         let mut s = app.web.store.lock().unwrap();
-        let sent = |id: &str, customer: &str, channel: Option<&str>, on: &str| SentRecord {
+        let sent = |id: &str, customer: &str, channel: Option<Channel>, on: &str| SentRecord {
             action_id: id.into(),
             customer_id: customer.into(),
             invoice_ids: vec!["INV-A1".into()],
             rule: "reminder:due_today".into(),
-            kind: if channel.is_some() { "email" } else { "notify" }.into(),
-            channel: channel.map(str::to_string),
+            kind: if channel.is_some() {
+                ActionKind::Email
+            } else {
+                ActionKind::Notify
+            },
+            channel,
             sent_on: on.parse().unwrap(),
         };
         s.record_sent(
             TENANT,
             &[
-                sent("s1", "A", Some("email"), "2024-01-31"),
-                sent("s0", "A", Some("sms"), "2024-01-20"),
+                sent("s1", "A", Some(Channel::Email), "2024-01-31"),
+                sent("s0", "A", Some(Channel::Sms), "2024-01-20"),
                 sent("n1", "A", None, "2024-01-25"),
-                sent("b1", "B", Some("email"), "2024-01-21"),
+                sent("b1", "B", Some(Channel::Email), "2024-01-21"),
             ],
         )
         .unwrap();
@@ -239,7 +245,7 @@ async fn the_communication_log_merges_sent_calls_disputes_promises_and_portal_ac
                 id: "T1".into(),
                 customer_id: "A".into(),
                 invoice_ids: vec!["INV-A1".into()],
-                kind: "call_task".into(),
+                kind: ActionKind::CallTask,
                 assignee: "ar_clerk".into(),
                 title: "Call Alpha".into(),
                 body: "Ask about INV-A1".into(),

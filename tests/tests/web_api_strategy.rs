@@ -8,7 +8,7 @@ mod web_support;
 use arflow_app::portal::Scope;
 use arflow_app::store::{LedgerStore, Task, TaskStatus};
 use arflow_app::strategy_store::StrategyStore;
-use arflow_domain::strategy::DEFAULT_STRATEGY;
+use arflow_domain::strategy::{ActionKind, DEFAULT_STRATEGY};
 use axum::body::Body;
 use axum::http::{Request, header};
 use serde_json::Value;
@@ -203,14 +203,14 @@ async fn the_stored_strategy_plans_the_apis_actions() {
     assert_eq!(r.status, 404, "another tenant does not see the strategy");
 }
 
-fn task(id: &str, kind: &str, body: &str) -> Task {
+fn task(id: &str, kind: ActionKind, body: &str) -> Task {
     Task {
         id: id.into(),
         customer_id: "A".into(),
         invoice_ids: vec!["INV-A1".into()],
-        kind: kind.into(),
+        kind,
         assignee: "ar_clerk".into(),
-        title: format!("{kind} for A"),
+        title: format!("{} for A", kind.as_str()),
         body: body.into(),
         due_on: "2024-01-31".parse().unwrap(),
         status: TaskStatus::Open,
@@ -230,8 +230,12 @@ async fn call_tasks_show_their_script_and_completion_validates_the_outcome() {
         .insert_tasks(
             TENANT,
             &[
-                task("T1", "call_task", "Greet, confirm INV-A1, ask for a date."),
-                task("T2", "notify", "Dispute escalated."),
+                task(
+                    "T1",
+                    ActionKind::CallTask,
+                    "Greet, confirm INV-A1, ask for a date.",
+                ),
+                task("T2", ActionKind::Notify, "Dispute escalated."),
             ],
         )
         .unwrap();

@@ -7,6 +7,7 @@ mod web_support;
 
 use arflow_app::portal::{Dispute, DisputeState, PortalStore, Scope};
 use arflow_app::store::{LedgerStore, Task, TaskStatus};
+use arflow_domain::strategy::ActionKind;
 use web_support::*;
 
 /// Signs in to the dashboard with `key`; returns the reply to the POST.
@@ -142,7 +143,7 @@ async fn dashboard_shows_aging_chart_kpi_trend_top_overdue_tasks_and_disputes() 
                     id: "t-call-b".into(),
                     customer_id: "B".into(),
                     invoice_ids: vec!["INV-B1".into()],
-                    kind: "call_task".into(),
+                    kind: ActionKind::CallTask,
                     assignee: "collector".into(),
                     title: "Call Bravo GmbH about INV-B1".into(),
                     body: "Ask whether INV-B1 reached accounts payable & when it will be paid."

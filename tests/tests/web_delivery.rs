@@ -49,7 +49,7 @@ async fn a_whatsapp_dispute_acknowledgement_without_a_provider_is_a_task_on_the_
         .into_iter()
         .find(|r| r.rule == "event:dispute_ack")
         .expect("the acknowledgement is recorded (as a task)");
-    assert_eq!(ack.channel.as_deref(), Some("whatsapp"));
+    assert_eq!(ack.channel, Some(arflow_domain::ledger::Channel::Whatsapp));
     let tasks = store.tasks(TENANT).unwrap();
     let task = tasks
         .iter()

@@ -19,8 +19,9 @@ use arflow_app::portal::{
 };
 use arflow_app::store::{LedgerStore, Task, TaskStatus};
 use arflow_app::strategy_store::StrategyStore;
+use arflow_domain::ledger::Channel;
 use arflow_domain::sent::SentRecord;
-use arflow_domain::strategy::DEFAULT_STRATEGY;
+use arflow_domain::strategy::{ActionKind, DEFAULT_STRATEGY};
 use serde_json::{Value, json};
 use web_support::*;
 
@@ -63,20 +64,26 @@ fn seed_more(store: &mut arflow_local::SqliteStore) {
             },
         )
         .unwrap();
-    let task = |id: &str, kind: &str| Task {
+    let task = |id: &str, kind: ActionKind| Task {
         id: id.into(),
         customer_id: "A".into(),
         invoice_ids: vec!["INV-A1".into()],
-        kind: kind.into(),
+        kind,
         assignee: "ar_clerk".into(),
-        title: format!("{kind} A"),
+        title: format!("{} A", kind.as_str()),
         body: "Greet, confirm INV-A1, ask for a date.".into(),
         due_on: "2024-01-31".parse().unwrap(),
         status: TaskStatus::Open,
         outcome: None,
     };
     store
-        .insert_tasks(TENANT, &[task("T1", "call_task"), task("T2", "notify")])
+        .insert_tasks(
+            TENANT,
+            &[
+                task("T1", ActionKind::CallTask),
+                task("T2", ActionKind::Notify),
+            ],
+        )
         .unwrap();
     store
         .record_sent(
@@ -86,8 +93,8 @@ fn seed_more(store: &mut arflow_local::SqliteStore) {
                 customer_id: "A".into(),
                 invoice_ids: vec!["INV-A1".into()],
                 rule: "reminder:due_today".into(),
-                kind: "email".into(),
-                channel: Some("email".into()),
+                kind: ActionKind::Email,
+                channel: Some(Channel::Email),
                 sent_on: "2024-01-31".parse().unwrap(),
             }],
         )

@@ -6,6 +6,7 @@
 
 use arflow_domain::ledger::{Customer, Invoice};
 use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::action::ActionKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -82,8 +83,8 @@ pub struct Task {
     pub id: String,
     pub customer_id: String,
     pub invoice_ids: Vec<String>,
-    /// The action kind ("call_task", "notify", "task", "credit_hold", …).
-    pub kind: String,
+    /// The action kind (stored as "call_task", "notify", "task", "credit_hold", …).
+    pub kind: ActionKind,
     /// A role ("ar_manager") or a person.
     pub assignee: String,
     pub title: String,

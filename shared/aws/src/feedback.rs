@@ -4,6 +4,7 @@
 
 use arflow_app::delivery::DeliveryStore;
 use arflow_app::store::{LedgerStore, StoreError, Task, TaskStatus};
+use arflow_domain::strategy::ActionKind;
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -115,7 +116,7 @@ pub async fn apply(
             id: format!("suppressed:{}", address.to_ascii_lowercase()),
             customer_id: customer_id.clone(),
             invoice_ids: Vec::new(),
-            kind: "task".into(),
+            kind: ActionKind::Task,
             assignee: "ar_team".into(),
             title: format!("Fix the e-mail contact {address} of customer {customer_id}"),
             body: format!(

@@ -32,7 +32,9 @@ pub enum QueueMessage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionWire {
     pub id: String,
-    pub kind: String,
+    /// On the wire as [`ActionKind::as_str`] ("email", "call_task", …); a
+    /// message with any other kind is not a queue message.
+    pub kind: ActionKind,
     pub customer_id: String,
     pub invoice_ids: Vec<String>,
     pub rule: String,
@@ -64,7 +66,7 @@ impl From<&Action> for ActionWire {
         };
         ActionWire {
             id: a.id.clone(),
-            kind: a.kind.as_str().to_string(),
+            kind: a.kind,
             customer_id: a.customer_id.clone(),
             invoice_ids: a.invoice_ids.clone(),
             rule: a.rule.clone(),
@@ -88,8 +90,6 @@ impl TryFrom<ActionWire> for Action {
             id: w.id.clone(),
             reason,
         };
-        let kind =
-            ActionKind::parse(&w.kind).ok_or_else(|| fail(format!("unknown kind '{}'", w.kind)))?;
         let recipients = match (&w.recipients, w.role) {
             (Some(v), None) => Recipients::Addresses(v.clone()),
             (None, Some(r)) => Recipients::Role(r),
@@ -97,7 +97,7 @@ impl TryFrom<ActionWire> for Action {
         };
         Ok(Action {
             id: w.id,
-            kind,
+            kind: w.kind,
             customer_id: w.customer_id,
             invoice_ids: w.invoice_ids,
             rule: w.rule,
@@ -155,12 +155,26 @@ mod tests {
     }
 
     #[test]
+    fn kinds_travel_as_their_names_and_an_unknown_one_is_refused() {
+        let w = ActionWire::from(&action(Recipients::Role(Role::ArTeam)));
+        let mut v = serde_json::to_value(&w).unwrap();
+        assert_eq!(v["kind"], "email");
+        assert_eq!(v["channel"], "email");
+        v["kind"] = "call_task".into();
+        let back: ActionWire = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(back.kind, ActionKind::CallTask);
+        v["kind"] = "fax".into();
+        let err = serde_json::from_value::<ActionWire>(v).unwrap_err();
+        assert!(err.to_string().contains("fax"), "{err}");
+    }
+
+    #[test]
     fn a_malformed_action_is_refused_with_its_id() {
         let mut w = ActionWire::from(&action(Recipients::Role(Role::ArTeam)));
-        w.kind = "fax".into();
+        w.recipients = Some(vec!["ap@x.example".into()]);
         assert_eq!(
             Action::try_from(w).unwrap_err().to_string(),
-            "action a1: unknown kind 'fax'"
+            "action a1: needs exactly one of recipients and role"
         );
     }
 }

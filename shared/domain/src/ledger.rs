@@ -159,6 +159,27 @@ pub enum Channel {
 }
 
 impl Channel {
+    pub const ALL: [Channel; 3] = [Self::Email, Self::Sms, Self::Whatsapp];
+
+    /// The lower-case name it is stored and serialized as ("email", "sms",
+    /// "whatsapp").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Whatsapp => "whatsapp",
+        }
+    }
+
+    /// The channel whose [`Channel::as_str`] is exactly `s`: how stores and
+    /// wire formats spell it. Unlike [`Channel::parse`], no aliases, case or
+    /// whitespace are accepted.
+    pub fn from_stored(s: &str) -> Option<Channel> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// A channel as a person writes it: any case, surrounding spaces, and the
+    /// aliases "mail" and "text".
     pub fn parse(s: &str) -> Option<Channel> {
         match s.trim().to_ascii_lowercase().as_str() {
             "email" | "mail" => Some(Self::Email),
@@ -243,5 +264,19 @@ mod tests {
         );
         assert_eq!(InvoiceStatus::parse("PAID"), Some(InvoiceStatus::Paid));
         assert_eq!(InvoiceStatus::parse("bogus"), None);
+    }
+
+    #[test]
+    fn channels_are_stored_as_their_serde_names_and_nothing_else() {
+        for c in Channel::ALL {
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::Value::String(c.as_str().into())
+            );
+            assert_eq!(Channel::from_stored(c.as_str()), Some(c));
+        }
+        assert_eq!(Channel::from_stored("mail"), None);
+        assert_eq!(Channel::from_stored("SMS"), None);
+        assert_eq!(Channel::parse("SMS"), Some(Channel::Sms));
     }
 }

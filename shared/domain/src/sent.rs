@@ -3,6 +3,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::Channel;
+use crate::strategy::action::ActionKind;
+
 /// One action that was dispatched (or recorded as done) on a day.
 ///
 /// `action_id` is the planner's deterministic id; a store keeps at most one
@@ -14,10 +17,10 @@ pub struct SentRecord {
     pub invoice_ids: Vec<String>,
     /// The strategy rule or step that produced it ("reminder:due_today").
     pub rule: String,
-    /// The action kind ("email", "call_task", "notify", …).
-    pub kind: String,
-    /// The channel for external messages ("email", "sms", "whatsapp").
-    pub channel: Option<String>,
+    /// The action kind (stored as "email", "call_task", "notify", …).
+    pub kind: ActionKind,
+    /// The channel for external messages (stored as "email", "sms", "whatsapp").
+    pub channel: Option<Channel>,
     /// The day it was sent (the as-of date of the run that sent it).
     pub sent_on: NaiveDate,
 }

@@ -6,6 +6,7 @@ use arflow_domain::date::parse_date;
 use arflow_domain::ledger::{Channel, Customer, CustomerType, Invoice, InvoiceStatus};
 use arflow_domain::money::Currency;
 use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::action::ActionKind;
 use chrono::NaiveDate;
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
@@ -141,6 +142,23 @@ pub fn customer(row: &Row<'_>) -> Result<Customer, Fail> {
     })
 }
 
+/// The action kind stored in column `i` ("call_task", …).
+fn action_kind(row: &Row<'_>, i: usize, what: &str, id: &str) -> Result<ActionKind, Fail> {
+    let kind = text(row, i)?;
+    ActionKind::parse(kind).ok_or_else(|| corrupt(what, id, format!("kind '{kind}'")))
+}
+
+/// The channel stored in column `i` ("email", "sms", "whatsapp"), if any.
+fn opt_channel(row: &Row<'_>, i: usize, what: &str, id: &str) -> Result<Option<Channel>, Fail> {
+    if let ValueRef::Null = row.get_ref(i)? {
+        return Ok(None);
+    }
+    let channel = text(row, i)?;
+    Channel::from_stored(channel)
+        .map(Some)
+        .ok_or_else(|| corrupt(what, id, format!("channel '{channel}'")))
+}
+
 /// The sent-log columns, in the order `sent` reads them.
 pub const SENT_COLUMNS: &str = "action_id, customer_id, invoice_ids, rule, kind, channel, sent_on";
 
@@ -151,8 +169,8 @@ pub fn sent(row: &Row<'_>) -> Result<SentRecord, Fail> {
         customer_id: row.get(1)?,
         invoice_ids: list(row, 2, "sent record", id)?,
         rule: row.get(3)?,
-        kind: row.get(4)?,
-        channel: row.get(5)?,
+        kind: action_kind(row, 4, "sent record", id)?,
+        channel: opt_channel(row, 5, "sent record", id)?,
         sent_on: date(row, 6, "sent record", id)?,
         action_id,
     })
@@ -169,7 +187,7 @@ pub fn task(row: &Row<'_>) -> Result<Task, Fail> {
     Ok(Task {
         customer_id: row.get(1)?,
         invoice_ids: list(row, 2, "task", id)?,
-        kind: row.get(3)?,
+        kind: action_kind(row, 3, "task", id)?,
         assignee: row.get(4)?,
         title: row.get(5)?,
         body: row.get(6)?,

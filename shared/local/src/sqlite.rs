@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use arflow_app::store::{ChangeKind, InvoiceChange, LedgerStore, StoreError, Task};
-use arflow_domain::ledger::{Customer, Invoice};
+use arflow_domain::ledger::{Channel, Customer, Invoice};
 use arflow_domain::sent::SentRecord;
 use chrono::NaiveDate;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -425,8 +425,8 @@ pub(crate) fn write_sent(
             r.customer_id,
             json_list(&r.invoice_ids),
             r.rule,
-            r.kind,
-            r.channel,
+            r.kind.as_str(),
+            r.channel.map(Channel::as_str),
             iso(r.sent_on),
         ])?;
     }
@@ -448,7 +448,7 @@ pub(crate) fn write_tasks(conn: &Connection, tenant: &str, tasks: &[Task]) -> Re
             t.id,
             t.customer_id,
             json_list(&t.invoice_ids),
-            t.kind,
+            t.kind.as_str(),
             t.assignee,
             t.title,
             t.body,

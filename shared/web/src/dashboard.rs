@@ -11,6 +11,7 @@ use arflow_app::store::{Task, TaskStatus};
 use arflow_domain::aging::AgingReport;
 use arflow_domain::kpis::{CurrencyKpis, KpiReport};
 use arflow_domain::money::{Currency, Money};
+use arflow_domain::strategy::ActionKind;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -274,8 +275,12 @@ fn task_queue(tasks: &[Task], day: NaiveDate, names: &HashMap<String, String>) -
                 } else {
                     ""
                 },
-                if t.kind == "call_task" { " open" } else { "" },
-                if t.kind == "call_task" {
+                if t.kind == ActionKind::CallTask {
+                    " open"
+                } else {
+                    ""
+                },
+                if t.kind == ActionKind::CallTask {
                     "Call script"
                 } else {
                     "Details"

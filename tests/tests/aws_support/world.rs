@@ -11,6 +11,7 @@ use arflow_aws::tenant::TenantConfig;
 use arflow_aws::wire::QueueMessage;
 use arflow_domain::ledger::{Customer, Invoice, InvoiceStatus};
 use arflow_domain::money::Currency;
+use arflow_domain::strategy::ActionKind;
 use arflow_fn_daily::DailyFunction;
 use arflow_fn_dispatch::DispatchFunction;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -213,7 +214,7 @@ pub fn email_actions(e: &SqsEvent) -> Vec<(String, Vec<String>, Vec<String>)> {
         let msg: QueueMessage =
             serde_json::from_str(r.body.as_deref().unwrap_or("")).expect("queue message");
         if let QueueMessage::Action { action, .. } = msg
-            && action.kind == "email"
+            && action.kind == ActionKind::Email
         {
             out.push((
                 r.message_id.clone().unwrap_or_default(),

@@ -11,6 +11,7 @@
 use arflow_domain::ledger::{Channel, Customer, CustomerType, Invoice, InvoiceStatus};
 use arflow_domain::money::Currency;
 use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::action::ActionKind;
 use chrono::NaiveDate;
 
 use crate::store::{ChangeKind, InvoiceChange, LedgerStore, StoreError, Task, TaskStatus};

@@ -51,8 +51,8 @@ fn sent(id: &str, on: &str) -> SentRecord {
         customer_id: "C1".into(),
         invoice_ids: vec!["A".into(), "B".into()],
         rule: "reminder:due_today".into(),
-        kind: "email".into(),
-        channel: Some("email".into()),
+        kind: ActionKind::Email,
+        channel: Some(Channel::Email),
         sent_on: d(on),
     }
 }
@@ -84,7 +84,7 @@ fn task(id: &str, due: &str) -> Task {
         id: id.into(),
         customer_id: "C1".into(),
         invoice_ids: vec!["A".into()],
-        kind: "call_task".into(),
+        kind: ActionKind::CallTask,
         assignee: "ar_team".into(),
         title: "Call Acme about INV-7".into(),
         body: "INV-7 is 61 days past due.\nAsk for a payment date.".into(),

@@ -5,6 +5,7 @@
 
 use arflow_domain::ledger::Channel;
 use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::action::ActionKind;
 use chrono::NaiveDate;
 
 use super::{ClaimOutcome, ClaimStatus, Completion, DeliveryStore, LogEntry};
@@ -20,8 +21,8 @@ fn record(id: &str, customer: &str, on: &str) -> SentRecord {
         customer_id: customer.into(),
         invoice_ids: vec!["INV-1".into()],
         rule: "reminder:due_today".into(),
-        kind: "email".into(),
-        channel: Some("email".into()),
+        kind: ActionKind::Email,
+        channel: Some(Channel::Email),
         sent_on: day(on),
     }
 }
@@ -118,7 +119,7 @@ pub fn run_delivery_store_contract<S: DeliveryStore + LedgerStore>(store: &mut S
         id: "T1".into(),
         customer_id: "C1".into(),
         invoice_ids: vec!["INV-1".into()],
-        kind: "call_task".into(),
+        kind: ActionKind::CallTask,
         assignee: "collector".into(),
         title: "Call C1".into(),
         body: "script".into(),
@@ -131,7 +132,7 @@ pub fn run_delivery_store_contract<S: DeliveryStore + LedgerStore>(store: &mut S
             t,
             &Completion {
                 record: SentRecord {
-                    kind: "call_task".into(),
+                    kind: ActionKind::CallTask,
                     channel: None,
                     ..record("T1", "C1", "2024-03-02")
                 },

@@ -3,7 +3,7 @@
 
 use arflow_domain::ledger::Channel;
 use arflow_domain::strategy::Action;
-use arflow_domain::strategy::action::channel_str;
+use arflow_domain::strategy::action::{ActionKind, channel_str};
 
 use crate::store::{Task, TaskStatus};
 
@@ -12,7 +12,7 @@ fn ar_team_task(a: &Action, id: String, title: String, body: String) -> Task {
         id,
         customer_id: a.customer_id.clone(),
         invoice_ids: a.invoice_ids.clone(),
-        kind: "task".to_string(),
+        kind: ActionKind::Task,
         assignee: "ar_team".to_string(),
         title,
         body,

@@ -105,7 +105,7 @@ impl<'a> Renderer<'a> {
                     id: a.id.clone(),
                     customer_id: a.customer_id.clone(),
                     invoice_ids: a.invoice_ids.clone(),
-                    kind: a.kind.as_str().to_string(),
+                    kind: a.kind,
                     assignee: role.as_str().to_string(),
                     title,
                     body,
@@ -218,7 +218,7 @@ fn no_address_task(a: &Action, customer: &Customer) -> Task {
         id: a.id.clone(),
         customer_id: a.customer_id.clone(),
         invoice_ids: a.invoice_ids.clone(),
-        kind: "task".to_string(),
+        kind: ActionKind::Task,
         assignee: "ar_team".to_string(),
         title: format!(
             "No address on file for {} ({}): '{what}' not sent",

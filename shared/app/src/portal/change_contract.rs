@@ -219,7 +219,7 @@ fn task(id: &str) -> Task {
         id: id.into(),
         customer_id: "C1".into(),
         invoice_ids: vec!["INV-1".into()],
-        kind: "call_task".into(),
+        kind: arflow_domain::strategy::ActionKind::CallTask,
         assignee: "collections_team".into(),
         title: "Call C1".into(),
         body: "script".into(),

@@ -161,7 +161,7 @@ pub fn notify_dispute_filed<S: RunStore + ?Sized>(
         id,
         customer_id: d.customer_id.clone(),
         invoice_ids: vec![d.invoice_id.clone()],
-        kind: ActionKind::Notify.as_str().to_string(),
+        kind: ActionKind::Notify,
         assignee: Role::ArTeam.as_str().to_string(),
         title,
         body,

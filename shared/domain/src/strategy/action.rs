@@ -11,7 +11,13 @@ use crate::sent::SentRecord;
 use super::model::{Role, Tone};
 
 /// What kind of thing an action is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Stored and sent on the wire as [`ActionKind::as_str`] ("email",
+/// "call_task", "credit_hold", …); serde uses the same names.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Email,
     Sms,
@@ -76,11 +82,7 @@ impl ActionKind {
 
 /// The lower-case name of a channel ("email", "sms", "whatsapp").
 pub fn channel_str(c: Channel) -> &'static str {
-    match c {
-        Channel::Email => "email",
-        Channel::Sms => "sms",
-        Channel::Whatsapp => "whatsapp",
-    }
+    c.as_str()
 }
 
 /// Who an action is for: the customer's addresses, or an internal role.
@@ -149,8 +151,8 @@ impl From<&Action> for SentRecord {
             customer_id: a.customer_id.clone(),
             invoice_ids: a.invoice_ids.clone(),
             rule: a.rule.clone(),
-            kind: a.kind.as_str().to_string(),
-            channel: a.channel.map(|c| channel_str(c).to_string()),
+            kind: a.kind,
+            channel: a.channel,
             sent_on: a.due_on,
         }
     }
@@ -323,12 +325,25 @@ mod tests {
     }
 
     #[test]
+    fn serde_names_every_kind_as_as_str_and_round_trips() {
+        for k in ActionKind::ALL {
+            let json = serde_json::to_value(k).unwrap();
+            assert_eq!(json, serde_json::Value::String(k.as_str().into()), "{k:?}");
+            let back: ActionKind = serde_json::from_value(json).unwrap();
+            assert_eq!(back, k);
+            assert_eq!(ActionKind::parse(k.as_str()), Some(k));
+        }
+        assert!(serde_json::from_str::<ActionKind>("\"call-task\"").is_err());
+        assert_eq!(ActionKind::parse("CallTask"), None);
+    }
+
+    #[test]
     fn a_sent_record_keeps_the_id_kind_and_day() {
         let a = sample(Recipients::Addresses(vec![]));
         let r = SentRecord::from(&a);
         assert_eq!(r.action_id, "abc");
-        assert_eq!(r.kind, "email");
-        assert_eq!(r.channel.as_deref(), Some("email"));
+        assert_eq!(r.kind, ActionKind::Email);
+        assert_eq!(r.channel, Some(Channel::Email));
         assert_eq!(r.sent_on, a.due_on);
     }
 }

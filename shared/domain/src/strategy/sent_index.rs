@@ -7,8 +7,6 @@ use chrono::NaiveDate;
 
 use crate::sent::SentRecord;
 
-use super::action::ActionKind;
-
 /// Rule names the planner writes; the sent log is read back through them.
 pub mod rule {
     pub const FINAL_NOTICE: &str = "final_notice";
@@ -121,7 +119,7 @@ impl SentIndex {
     pub fn record(&mut self, r: &SentRecord) {
         self.seq += 1;
         self.ids.insert(r.action_id.clone());
-        let external = ActionKind::parse(&r.kind).is_some_and(ActionKind::is_external);
+        let external = r.kind.is_external();
         let rule = r.rule.as_str();
         let day = r.sent_on;
         let c = self.customers.entry(r.customer_id.clone()).or_default();
@@ -176,14 +174,15 @@ impl SentIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategy::action::ActionKind;
 
-    fn rec(id: &str, rule: &str, kind: &str, invoices: &[&str], day: &str) -> SentRecord {
+    fn rec(id: &str, rule: &str, kind: ActionKind, invoices: &[&str], day: &str) -> SentRecord {
         SentRecord {
             action_id: id.into(),
             customer_id: "C".into(),
             invoice_ids: invoices.iter().map(|s| s.to_string()).collect(),
             rule: rule.into(),
-            kind: kind.into(),
+            kind,
             channel: None,
             sent_on: day.parse().unwrap(),
         }
@@ -192,8 +191,20 @@ mod tests {
     #[test]
     fn external_and_internal_dunning_are_remembered_apart() {
         let idx = SentIndex::new(&[
-            rec("1", "cadence:61-90", "email", &["A", "B"], "2024-03-01"),
-            rec("2", "cadence:61-90", "call_task", &["A"], "2024-03-05"),
+            rec(
+                "1",
+                "cadence:61-90",
+                ActionKind::Email,
+                &["A", "B"],
+                "2024-03-01",
+            ),
+            rec(
+                "2",
+                "cadence:61-90",
+                ActionKind::CallTask,
+                &["A"],
+                "2024-03-05",
+            ),
         ]);
         let a = idx.invoice("A").unwrap();
         assert_eq!(a.last_external_dunning, "2024-03-01".parse().ok());
@@ -207,11 +218,17 @@ mod tests {
     #[test]
     fn the_latest_credit_action_decides_the_hold() {
         let mut idx = SentIndex::new(&[
-            rec("1", rule::CREDIT_HOLD, "credit_hold", &[], "2024-03-01"),
+            rec(
+                "1",
+                rule::CREDIT_HOLD,
+                ActionKind::CreditHold,
+                &[],
+                "2024-03-01",
+            ),
             rec(
                 "2",
                 rule::CREDIT_RELEASE,
-                "credit_release",
+                ActionKind::CreditRelease,
                 &[],
                 "2024-03-09",
             ),
@@ -220,7 +237,7 @@ mod tests {
         idx.record(&rec(
             "3",
             rule::CREDIT_HOLD,
-            "credit_hold",
+            ActionKind::CreditHold,
             &[],
             "2024-03-20",
         ));
@@ -229,7 +246,7 @@ mod tests {
         idx.record(&rec(
             "4",
             rule::CREDIT_RELEASE,
-            "credit_release",
+            ActionKind::CreditRelease,
             &[],
             "2024-03-10",
         ));
@@ -242,11 +259,17 @@ mod tests {
             rec(
                 "1",
                 "escalation:collections",
-                "notify",
+                ActionKind::Notify,
                 &["A"],
                 "2024-03-01",
             ),
-            rec("2", "escalation:collections", "task", &["A"], "2024-03-01"),
+            rec(
+                "2",
+                "escalation:collections",
+                ActionKind::Task,
+                &["A"],
+                "2024-03-01",
+            ),
         ]);
         assert_eq!(
             idx.invoice("A").unwrap().escalations,

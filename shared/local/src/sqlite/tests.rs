@@ -71,3 +71,52 @@ fn past_date_reads_use_the_history_key_without_sorting() {
         .collect();
     assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
 }
+
+#[test]
+fn an_unknown_stored_kind_or_channel_reads_back_as_corrupt() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    store
+        .conn
+        .execute(
+            "INSERT INTO tasks (tenant, task_id, customer_id, invoice_ids, kind, assignee, title,
+             body, due_on, status, outcome)
+             VALUES ('t', 'T1', 'C1', '[]', 'carrier_pigeon', 'ar_manager', 'x', 'y',
+             '2024-03-01', 'open', NULL)",
+            [],
+        )
+        .unwrap();
+    let err = store.tasks("t").unwrap_err();
+    match &err {
+        StoreError::Corrupt { what, detail } => {
+            assert_eq!(what, "task 'T1'");
+            assert_eq!(detail, "kind 'carrier_pigeon'");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+
+    // A kind in another spelling, and a channel alias the CSV reader would
+    // accept: a store holds neither, so neither is read as something else.
+    for (id, kind, channel, bad) in [
+        ("S1", "Email", Some("email"), "kind 'Email'"),
+        ("S2", "email", Some("mail"), "channel 'mail'"),
+    ] {
+        let store = SqliteStore::open_in_memory().unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO sent_log (tenant, action_id, customer_id, invoice_ids, rule, kind,
+                 channel, sent_on)
+                 VALUES ('t', ?1, 'C1', '[]', 'reminder:due_today', ?2, ?3, '2024-03-01')",
+                params![id, kind, channel],
+            )
+            .unwrap();
+        let err = store.sent_log("t").unwrap_err();
+        match &err {
+            StoreError::Corrupt { what, detail } => {
+                assert_eq!(what, &format!("sent record '{id}'"));
+                assert_eq!(detail, bad);
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+}

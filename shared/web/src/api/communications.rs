@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use arflow_app::dispatch::Sender;
-use arflow_domain::strategy::action::channel_str;
+use arflow_domain::strategy::action::{ActionKind, channel_str};
 use axum::extract::Path;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
@@ -67,7 +67,7 @@ pub async fn list<S: WebStore, M: Sender + Send + 'static>(
         .into_iter()
         .filter(|r| r.customer_id == id && !logged.contains(&r.action_id))
     {
-        let Some(channel) = r.channel.clone() else {
+        let Some(channel) = r.channel else {
             continue;
         };
         log.push(Entry {
@@ -75,13 +75,18 @@ pub async fn list<S: WebStore, M: Sender + Send + 'static>(
             at: None,
             direction: "sent",
             source: "sent_log",
-            summary: format!("{channel} ({}) about {}", r.rule, named(&r.invoice_ids)),
+            summary: format!(
+                "{} ({}) about {}",
+                channel.as_str(),
+                r.rule,
+                named(&r.invoice_ids)
+            ),
             detail: json!(r),
         });
     }
     for t in tasks
         .into_iter()
-        .filter(|t| t.customer_id == id && t.kind == "call_task" && t.outcome.is_some())
+        .filter(|t| t.customer_id == id && t.kind == ActionKind::CallTask && t.outcome.is_some())
     {
         log.push(Entry {
             on: t.due_on,

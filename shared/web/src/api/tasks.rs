@@ -4,6 +4,7 @@
 use arflow_app::dispatch::Sender;
 use arflow_app::portal::changes;
 use arflow_app::store::Task;
+use arflow_domain::strategy::ActionKind;
 use axum::extract::Path;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ use crate::WebStore;
 /// rendered script is the task's body).
 pub fn task_json(t: &Task) -> Value {
     let mut v = json!(t);
-    v["call_script"] = if t.kind == "call_task" {
+    v["call_script"] = if t.kind == ActionKind::CallTask {
         json!(t.body)
     } else {
         Value::Null

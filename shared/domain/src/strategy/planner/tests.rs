@@ -458,8 +458,8 @@ fn explanations_read_like_a_person() {
         customer_id: "C1".into(),
         invoice_ids: vec!["INV-1".into()],
         rule: "reminder:firm follow-up".into(),
-        kind: "email".into(),
-        channel: Some("email".into()),
+        kind: ActionKind::Email,
+        channel: Some(Channel::Email),
         sent_on: d("2024-02-07"),
     }];
     let a = plan_on(&s, &ledger, &cs, "2024-03-02", &sent);

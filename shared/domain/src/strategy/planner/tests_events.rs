@@ -9,13 +9,13 @@ use crate::strategy::model::{Role, Strategy};
 
 use super::testkit::*;
 
-fn record(rule: &str, kind: &str, invoices: &[&str], day: &str) -> SentRecord {
+fn record(rule: &str, kind: ActionKind, invoices: &[&str], day: &str) -> SentRecord {
     SentRecord {
         action_id: format!("{rule}-{day}"),
         customer_id: "C1".into(),
         invoice_ids: invoices.iter().map(|s| s.to_string()).collect(),
         rule: rule.into(),
-        kind: kind.into(),
+        kind,
         channel: None,
         sent_on: d(day),
     }
@@ -197,7 +197,7 @@ fn a_resolved_dispute_gets_a_notice_and_dunning_resumes() {
     let cs = customers(vec![customer("C1", Established)]);
     let sent = vec![record(
         "event:dispute_ack",
-        "email",
+        ActionKind::Email,
         &["INV-1"],
         "2024-01-05",
     )];
