@@ -26,6 +26,7 @@ fn plan_json(as_of: &str) -> Value {
 
 #[test]
 fn plan_json_has_exactly_the_documented_fields() {
+    let mut staged = false;
     let actions = plan_json("2024-12-02");
     let actions = actions.as_array().unwrap();
     assert!(!actions.is_empty());
@@ -41,7 +42,26 @@ fn plan_json_has_exactly_the_documented_fields() {
         "task",
     ];
     for a in actions {
-        let keys: BTreeSet<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys: BTreeSet<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+        // A grouped reminder names each invoice's own stage, and any steps
+        // skipped, only when there are some.
+        if keys.remove("stages") {
+            let stages = a["stages"].as_object().unwrap();
+            let ids: BTreeSet<&str> = a["invoice_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(
+                stages.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+                ids,
+                "{a}"
+            );
+        }
+        if keys.remove("skipped_steps") {
+            assert!(!a["skipped_steps"].as_array().unwrap().is_empty(), "{a}");
+        }
         let who = if keys.contains("role") {
             "role"
         } else {
@@ -68,7 +88,9 @@ fn plan_json_has_exactly_the_documented_fields() {
         assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
         assert!(at.starts_with("2024-12-02T09:00:00"), "{at}");
         assert!(!a["explanation"].as_str().unwrap().is_empty());
+        staged |= a.get("stages").is_some();
     }
+    assert!(staged, "some reminder groups invoices at different stages");
 }
 
 #[test]

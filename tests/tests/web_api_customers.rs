@@ -179,6 +179,7 @@ async fn the_communication_log_merges_sent_calls_disputes_promises_and_portal_ac
             },
             channel,
             sent_on: on.parse().unwrap(),
+            stages: Vec::new(),
         };
         s.record_sent(
             TENANT,

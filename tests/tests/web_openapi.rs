@@ -96,6 +96,7 @@ fn seed_more(store: &mut arflow_local::SqliteStore) {
                 kind: ActionKind::Email,
                 channel: Some(Channel::Email),
                 sent_on: "2024-01-31".parse().unwrap(),
+                stages: Vec::new(),
             }],
         )
         .unwrap();

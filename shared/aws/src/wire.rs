@@ -48,6 +48,13 @@ pub struct ActionWire {
     pub due_on: NaiveDate,
     pub explanation: String,
     pub tone: Tone,
+    /// Each invoice's own stage in a grouped reminder (empty: all at `rule`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_steps: Vec<String>,
+    #[serde(default)]
+    pub reminded_before: bool,
 }
 
 /// A message that is not a valid action.
@@ -78,6 +85,9 @@ impl From<&Action> for ActionWire {
             due_on: a.due_on,
             explanation: a.explanation.clone(),
             tone: a.tone,
+            stages: a.stages.clone(),
+            skipped_steps: a.skipped_steps.clone(),
+            reminded_before: a.reminded_before,
         }
     }
 }
@@ -95,6 +105,13 @@ impl TryFrom<ActionWire> for Action {
             (None, Some(r)) => Recipients::Role(r),
             _ => return Err(fail("needs exactly one of recipients and role".into())),
         };
+        if !w.stages.is_empty() && w.stages.len() != w.invoice_ids.len() {
+            return Err(fail(format!(
+                "{} stages for {} invoices",
+                w.stages.len(),
+                w.invoice_ids.len()
+            )));
+        }
         Ok(Action {
             id: w.id,
             kind: w.kind,
@@ -108,6 +125,9 @@ impl TryFrom<ActionWire> for Action {
             due_on: w.due_on,
             explanation: w.explanation,
             tone: w.tone,
+            stages: w.stages,
+            skipped_steps: w.skipped_steps,
+            reminded_before: w.reminded_before,
         })
     }
 }
@@ -130,6 +150,9 @@ mod tests {
             due_on: "2024-02-01".parse().unwrap(),
             explanation: "INV-7 is 31 days past due".into(),
             tone: Tone::Firm,
+            stages: Vec::new(),
+            skipped_steps: Vec::new(),
+            reminded_before: false,
         }
     }
 

@@ -23,4 +23,18 @@ pub struct SentRecord {
     pub channel: Option<Channel>,
     /// The day it was sent (the as-of date of the run that sent it).
     pub sent_on: NaiveDate,
+    /// Per invoice (same order as `invoice_ids`), the step or event it was
+    /// at in this message: a grouped reminder names each invoice at its own
+    /// stage. Empty when every invoice was at `rule`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<String>,
+}
+
+impl SentRecord {
+    /// The stage of the `i`-th invoice: its own, or the record's rule.
+    pub fn stage_of(&self, i: usize) -> &str {
+        self.stages
+            .get(i)
+            .map_or(self.rule.as_str(), String::as_str)
+    }
 }

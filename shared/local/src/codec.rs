@@ -160,7 +160,8 @@ fn opt_channel(row: &Row<'_>, i: usize, what: &str, id: &str) -> Result<Option<C
 }
 
 /// The sent-log columns, in the order `sent` reads them.
-pub const SENT_COLUMNS: &str = "action_id, customer_id, invoice_ids, rule, kind, channel, sent_on";
+pub const SENT_COLUMNS: &str =
+    "action_id, customer_id, invoice_ids, rule, kind, channel, sent_on, stages";
 
 pub fn sent(row: &Row<'_>) -> Result<SentRecord, Fail> {
     let action_id: String = row.get(0)?;
@@ -172,6 +173,7 @@ pub fn sent(row: &Row<'_>) -> Result<SentRecord, Fail> {
         kind: action_kind(row, 4, "sent record", id)?,
         channel: opt_channel(row, 5, "sent record", id)?,
         sent_on: date(row, 6, "sent record", id)?,
+        stages: list(row, 7, "sent record", id)?,
         action_id,
     })
 }

@@ -234,6 +234,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (tenant, address)
     ) WITHOUT ROWID, STRICT;
     ",
+    // 7: each invoice's own stage in a grouped reminder (a JSON list
+    // parallel to invoice_ids; empty when every invoice is at the rule).
+    "ALTER TABLE sent_log ADD COLUMN stages TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// The schema version this build writes.

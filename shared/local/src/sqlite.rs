@@ -414,7 +414,7 @@ pub(crate) fn write_sent(
     records: &[SentRecord],
 ) -> Result<usize, Fail> {
     let mut stmt = conn.prepare_cached(&format!(
-        "INSERT OR IGNORE INTO sent_log (tenant, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT OR IGNORE INTO sent_log (tenant, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         codec::SENT_COLUMNS
     ))?;
     let mut inserted = 0;
@@ -428,6 +428,7 @@ pub(crate) fn write_sent(
             r.kind.as_str(),
             r.channel.map(Channel::as_str),
             iso(r.sent_on),
+            json_list(&r.stages),
         ])?;
     }
     Ok(inserted)

@@ -54,6 +54,7 @@ fn sent(id: &str, on: &str) -> SentRecord {
         kind: ActionKind::Email,
         channel: Some(Channel::Email),
         sent_on: d(on),
+        stages: Vec::new(),
     }
 }
 

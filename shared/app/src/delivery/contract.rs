@@ -24,6 +24,7 @@ fn record(id: &str, customer: &str, on: &str) -> SentRecord {
         kind: ActionKind::Email,
         channel: Some(Channel::Email),
         sent_on: day(on),
+        stages: Vec::new(),
     }
 }
 

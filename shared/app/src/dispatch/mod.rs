@@ -158,3 +158,5 @@ pub fn run_day<S: RunStore + ?Sized>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_render;

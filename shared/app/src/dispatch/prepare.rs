@@ -45,6 +45,9 @@ pub struct Renderer<'a> {
     templates: Cow<'a, TemplateSet>,
     company: Company,
     invoices: HashMap<&'a str, &'a Invoice>,
+    /// Each customer's invoices open on `as_of`, for actions about the
+    /// whole account (credit hold, release, review).
+    open_by_customer: HashMap<&'a str, Vec<&'a Invoice>>,
     customers: &'a HashMap<String, Customer>,
     as_of: NaiveDate,
 }
@@ -71,6 +74,15 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .map(|i| (i.invoice_id.as_str(), i))
                 .collect(),
+            open_by_customer: invoices
+                .iter()
+                .filter(|i| i.is_open_on(as_of) && i.outstanding_on(as_of) > 0)
+                .fold(HashMap::new(), |mut m, i| {
+                    m.entry(i.customer_id.as_str())
+                        .or_insert_with(Vec::new)
+                        .push(i);
+                    m
+                }),
             customers,
             as_of,
         }
@@ -134,10 +146,22 @@ impl<'a> Renderer<'a> {
     }
 
     fn context(&self, a: &Action, customer: &Customer) -> Result<MessageContext, PrepareError> {
-        let invoices: Vec<&Invoice> = a
+        // An action about the whole account lists its open invoices.
+        let invoices: Vec<&Invoice> = if a.invoice_ids.is_empty() {
+            (self.open_by_customer.get(a.customer_id.as_str()))
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            a.invoice_ids
+                .iter()
+                .filter_map(|id| self.invoices.get(id.as_str()).copied())
+                .collect()
+        };
+        let stages: Vec<(&str, &str)> = a
             .invoice_ids
             .iter()
-            .filter_map(|id| self.invoices.get(id.as_str()).copied())
+            .map(String::as_str)
+            .zip(a.stages.iter().map(String::as_str))
             .collect();
         let tenant = &self.strategy.tenant;
         let portal = tenant.portal_url.as_deref().unwrap_or("");
@@ -155,7 +179,8 @@ impl<'a> Renderer<'a> {
             fee.as_ref(),
         )?
         .with_tone(a.tone.as_str())
-        .with_reason(&a.rule, &a.explanation))
+        .with_reason(&a.rule, &a.explanation)
+        .with_stages(&a.rule, &stages, &a.skipped_steps, a.reminded_before))
     }
 
     fn render_for_customer(

@@ -32,7 +32,10 @@ fn overdue(id: &str, due: &str, amount: i64) -> Invoice {
 
 #[test]
 fn the_final_notice_shows_interest_and_other_notices_do_not() {
-    let strategy = default_strategy().unwrap();
+    let mut strategy = default_strategy().unwrap();
+    // A first run at 91 days past due: only the latest step (the final
+    // notice), the missed ones named as skipped.
+    strategy.tenant.contact.missed_steps = arflow_domain::strategy::contact::MissedSteps::Latest;
     let templates = default_templates().unwrap();
     // Due 2024-02-01; 2024-05-02 is 91 days past due (a Thursday).
     let invoices = vec![overdue("INV-1", "2024-02-01", 100_000)];

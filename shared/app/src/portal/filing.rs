@@ -156,6 +156,9 @@ pub fn notify_dispute_filed<S: RunStore + ?Sized>(
         due_on: day,
         explanation: format!("{} was disputed in the customer portal", d.invoice_id),
         tone: Tone::Friendly,
+        stages: Vec::new(),
+        skipped_steps: Vec::new(),
+        reminded_before: false,
     };
     let task = Task {
         id,

@@ -113,6 +113,15 @@ pub struct Action {
     pub due_on: NaiveDate,
     pub explanation: String,
     pub tone: Tone,
+    /// A grouped reminder: per invoice (same order as `invoice_ids`), the
+    /// step or event it is at. Empty when every invoice is at `rule`.
+    pub stages: Vec<String>,
+    /// Steps passed over for these invoices, each named with why
+    /// ("step 'warning' (missed; latest sent)").
+    pub skipped_steps: Vec<String>,
+    /// A reminder about invoices that each had an earlier reminder (so a
+    /// template may say "we have written to you before").
+    pub reminded_before: bool,
 }
 
 impl Action {
@@ -121,11 +130,13 @@ impl Action {
     }
 }
 
-/// Serializes to exactly `{"id","kind","customer_id","invoice_ids","rule",
-/// "channel","recipients"|"role","template","scheduled_for","explanation"}`.
+/// Serializes to `{"id","kind","customer_id","invoice_ids","rule",
+/// "channel","recipients"|"role","template","scheduled_for","explanation"}`,
+/// plus `"stages"` (invoice id → stage) for a grouped reminder whose
+/// invoices are at different stages and `"skipped_steps"` when any were.
 impl Serialize for Action {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(10))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &self.id)?;
         m.serialize_entry("kind", self.kind.as_str())?;
         m.serialize_entry("customer_id", &self.customer_id)?;
@@ -139,6 +150,18 @@ impl Serialize for Action {
         m.serialize_entry("template", &self.template)?;
         m.serialize_entry("scheduled_for", &self.scheduled_for)?;
         m.serialize_entry("explanation", &self.explanation)?;
+        if !self.stages.is_empty() {
+            let stages: std::collections::BTreeMap<&str, &str> = self
+                .invoice_ids
+                .iter()
+                .map(String::as_str)
+                .zip(self.stages.iter().map(String::as_str))
+                .collect();
+            m.serialize_entry("stages", &stages)?;
+        }
+        if !self.skipped_steps.is_empty() {
+            m.serialize_entry("skipped_steps", &self.skipped_steps)?;
+        }
         m.end()
     }
 }
@@ -154,6 +177,7 @@ impl From<&Action> for SentRecord {
             kind: a.kind,
             channel: a.channel,
             sent_on: a.due_on,
+            stages: a.stages.clone(),
         }
     }
 }
@@ -225,6 +249,9 @@ mod tests {
             due_on: "2024-02-01".parse().unwrap(),
             explanation: "because".into(),
             tone: Tone::Firm,
+            stages: Vec::new(),
+            skipped_steps: Vec::new(),
+            reminded_before: false,
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod calendar;
+pub mod contact;
 pub mod events;
 pub mod lint;
 pub mod load;

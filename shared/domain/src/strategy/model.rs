@@ -12,6 +12,7 @@ use crate::ledger::{Channel, CustomerType};
 use crate::money::{Currency, Money};
 use crate::template::{AnnualRate, DayCount, FeePolicy};
 
+use super::contact::ContactBudget;
 use super::events::Events;
 use super::threshold::Threshold;
 
@@ -54,6 +55,10 @@ pub struct Tenant {
     /// Minimum days between two dunning messages to one customer.
     #[serde(default = "default_min_gap_days")]
     pub min_gap_days: u32,
+    /// The contact budget: dunning messages per customer in any 7 days,
+    /// send days, missed steps, notifications riding along.
+    #[serde(default)]
+    pub contact: ContactBudget,
     /// Base URL of the customer portal, offered in messages.
     #[serde(default)]
     pub portal_url: Option<String>,
@@ -228,6 +233,9 @@ pub struct Segment {
     /// Event sequences that replace the strategy-wide ones for this segment.
     #[serde(default)]
     pub events: Events,
+    /// This segment's own contact budget (the tenant's when absent).
+    #[serde(default)]
+    pub contact: Option<ContactBudget>,
 }
 
 /// Conditions a customer must meet to fall in a segment; absent ones always hold.

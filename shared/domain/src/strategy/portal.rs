@@ -164,6 +164,9 @@ pub fn missed_instalment_actions(
                     x.plan_id, x.number, x.count, x.due_date, x.due_display, x.paid_display
                 ),
                 tone: Tone::Neutral,
+                stages: Vec::new(),
+                skipped_steps: Vec::new(),
+                reminded_before: false,
             });
         }
     }
@@ -245,6 +248,9 @@ pub fn portal_actions(
                 due_on: as_of,
                 explanation,
                 tone: Tone::Friendly,
+                stages: Vec::new(),
+                skipped_steps: Vec::new(),
+                reminded_before: false,
             });
         }
     }
@@ -280,6 +286,9 @@ pub fn portal_actions(
                         p.amount_display, p.invoice_id, p.promised_date
                     ),
                     tone: Tone::Neutral,
+                    stages: Vec::new(),
+                    skipped_steps: Vec::new(),
+                    reminded_before: false,
                 });
             }
         }

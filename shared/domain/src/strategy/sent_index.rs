@@ -7,6 +7,8 @@ use chrono::NaiveDate;
 
 use crate::sent::SentRecord;
 
+use super::action::ActionKind;
+
 /// Rule names the planner writes; the sent log is read back through them.
 pub mod rule {
     pub const FINAL_NOTICE: &str = "final_notice";
@@ -48,6 +50,9 @@ pub struct InvoiceMemory {
     pub dispute_resolved: bool,
     /// Escalation rules already fired for it.
     pub escalations: Vec<String>,
+    /// The dunning steps (rules) it was itself at in a message (or in a
+    /// task standing in for one), each once, in the order first sent.
+    pub steps: Vec<String>,
 }
 
 /// What one customer has had.
@@ -57,6 +62,11 @@ pub struct CustomerMemory {
     pub last_external: Option<NaiveDate>,
     /// Last day a dunning message went to the customer.
     pub last_dunning: Option<NaiveDate>,
+    /// Every day a dunning message went to the customer, ascending.
+    pub dunning_days: Vec<NaiveDate>,
+    /// Last day its reminders were handed to a person instead (opted out
+    /// of every channel).
+    pub last_handover: Option<NaiveDate>,
     pub onboarded: bool,
     pub onboarding_called: bool,
     /// Whether any of its invoices had a dispute acknowledged.
@@ -127,7 +137,15 @@ impl SentIndex {
             later(&mut c.last_external, day);
         }
         match rule {
-            _ if rule::is_dunning(rule) && external => later(&mut c.last_dunning, day),
+            _ if rule::is_dunning(rule) && r.kind == ActionKind::Task => {
+                later(&mut c.last_handover, day);
+            }
+            _ if rule::is_dunning(rule) && external => {
+                later(&mut c.last_dunning, day);
+                if let Err(at) = c.dunning_days.binary_search(&day) {
+                    c.dunning_days.insert(at, day);
+                }
+            }
             rule::ONBOARDING => c.onboarded = true,
             rule::ONBOARDING_CALL => c.onboarding_called = true,
             rule::DISPUTE_ACK => c.has_disputes = true,
@@ -145,12 +163,19 @@ impl SentIndex {
         if rule == rule::STATEMENT {
             return;
         }
-        for id in &r.invoice_ids {
+        // A task standing in for a message (the customer opted out of every
+        // channel) moves the invoice along its steps as the message would.
+        let stands_in = r.kind == ActionKind::Task;
+        for (i, id) in r.invoice_ids.iter().enumerate() {
+            let stage = r.stage_of(i);
             let m = self.invoices.entry(id.clone()).or_default();
-            match rule {
-                _ if rule::is_dunning(rule) => {
-                    if external {
+            match stage {
+                _ if rule::is_dunning(stage) => {
+                    if external || stands_in {
                         later(&mut m.last_external_dunning, day);
+                        if !m.steps.iter().any(|s| s == stage) {
+                            m.steps.push(stage.to_string());
+                        }
                     } else {
                         later(&mut m.last_internal_dunning, day);
                     }
@@ -160,10 +185,10 @@ impl SentIndex {
                 rule::DISPUTE_ACK => later(&mut m.dispute_ack, day),
                 rule::DISPUTE_ESCALATION => m.dispute_escalated = true,
                 rule::DISPUTE_RESOLVED => m.dispute_resolved = true,
-                _ if rule.starts_with(rule::ESCALATION_PREFIX)
-                    && !m.escalations.iter().any(|e| e == rule) =>
+                _ if stage.starts_with(rule::ESCALATION_PREFIX)
+                    && !m.escalations.iter().any(|e| e == stage) =>
                 {
-                    m.escalations.push(rule.to_string());
+                    m.escalations.push(stage.to_string());
                 }
                 _ => {}
             }
@@ -185,6 +210,7 @@ mod tests {
             kind,
             channel: None,
             sent_on: day.parse().unwrap(),
+            stages: Vec::new(),
         }
     }
 

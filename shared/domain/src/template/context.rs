@@ -29,6 +29,9 @@ use crate::money::{Currency, Money};
 /// | `call_script` | for call tasks, else null: `phone` (or null), `assignee` |
 /// | `role` | for internal notifications: the role addressed ("ar_manager"), else null |
 /// | `rule`, `explanation` | the strategy rule that produced the action and why, or null |
+/// | `mixed_stages` | true when a grouped reminder's invoices are at different stages; each invoice then has `stage` (its rule) and `stage_label` ("final notice", "firm follow-up", "new invoice") |
+/// | `skipped_steps` | steps passed over for these invoices (missed), each named |
+/// | `reminded_before` | true when every invoice reminded about had an earlier reminder ("we have written before" only then) |
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MessageContext {
     pub customer: CustomerView,
@@ -46,6 +49,27 @@ pub struct MessageContext {
     pub role: Option<String>,
     pub rule: Option<String>,
     pub explanation: Option<String>,
+    /// Whether the invoices are at different stages (show `stage_label`).
+    pub mixed_stages: bool,
+    /// Steps passed over for these invoices (missed and not sent).
+    pub skipped_steps: Vec<String>,
+    /// Whether every invoice reminded about had an earlier reminder.
+    pub reminded_before: bool,
+}
+
+/// A stage (a rule) as a reader sees it.
+pub fn stage_label(rule: &str) -> String {
+    use crate::strategy::sent_index::rule as r;
+    match rule {
+        r::FINAL_NOTICE => "final notice".into(),
+        r::INVOICE_NOTIFICATION => "new invoice".into(),
+        r::THANK_YOU => "paid, thank you".into(),
+        _ => match rule.split_once(':') {
+            Some(("reminder", name)) => name.to_string(),
+            Some(("cadence", _)) => "overdue reminder".into(),
+            _ => rule.to_string(),
+        },
+    }
 }
 
 /// Every variable path [`MessageContext`] provides, for linting templates.
@@ -67,6 +91,9 @@ pub const VARIABLES: &[&str] = &[
     "customer.credit_limit.amount_display",
     "invoices",
     "invoice_count",
+    "mixed_stages",
+    "skipped_steps",
+    "reminded_before",
     "oldest_days_past_due",
     "totals",
     "as_of",
@@ -129,6 +156,11 @@ pub struct InvoiceLine {
     pub days_past_due: i64,
     pub paid_date: Option<String>,
     pub disputed: bool,
+    /// In a grouped reminder, the step this invoice is at (a rule such as
+    /// "final_notice"), else null.
+    pub stage: Option<String>,
+    /// That stage for a reader ("final notice", "new invoice"), or "".
+    pub stage_label: String,
 }
 
 /// What is owed in one currency.
@@ -210,6 +242,8 @@ impl MessageContext {
                     days_past_due: days,
                     paid_date: inv.paid_date.map(|d| d.to_string()),
                     disputed: inv.disputed,
+                    stage: None,
+                    stage_label: String::new(),
                 }
             })
             .collect();
@@ -264,7 +298,36 @@ impl MessageContext {
             role: None,
             rule: None,
             explanation: None,
+            mixed_stages: false,
+            skipped_steps: Vec::new(),
+            reminded_before: false,
         })
+    }
+
+    /// Names each invoice's own stage (`stages`: invoice id → rule; an
+    /// invoice not named is at `rule`), the steps skipped, and whether
+    /// every invoice reminded about had an earlier reminder.
+    pub fn with_stages(
+        mut self,
+        rule: &str,
+        stages: &[(&str, &str)],
+        skipped: &[String],
+        reminded_before: bool,
+    ) -> MessageContext {
+        if !stages.is_empty() {
+            for line in &mut self.invoices {
+                let stage = stages
+                    .iter()
+                    .find(|(id, _)| *id == line.invoice_id)
+                    .map_or(rule, |(_, s)| *s);
+                line.stage_label = stage_label(stage);
+                line.stage = Some(stage.to_string());
+            }
+            self.mixed_stages = self.invoices.windows(2).any(|w| w[0].stage != w[1].stage);
+        }
+        self.skipped_steps = skipped.to_vec();
+        self.reminded_before = reminded_before;
+        self
     }
 
     /// Sets the tone the strategy step asks for.

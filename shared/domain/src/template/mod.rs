@@ -23,6 +23,7 @@ use serde::Serialize;
 
 pub use context::{
     CallScript, Company, CurrencyTotal, CustomerView, InvoiceLine, MessageContext, VARIABLES,
+    stage_label,
 };
 pub use fee::{
     AnnualRate, CurrencyAmount, DayCount, FeeError, FeeLine, FeePolicy, FeeSummary, interest_minor,

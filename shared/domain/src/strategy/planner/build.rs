@@ -96,6 +96,9 @@ impl<'a, 's> Day<'a, 's> {
             due_on: self.as_of,
             explanation: d.explanation,
             tone: d.tone,
+            stages: Vec::new(),
+            skipped_steps: Vec::new(),
+            reminded_before: false,
         }
     }
 
@@ -144,6 +147,9 @@ impl<'a, 's> Day<'a, 's> {
             due_on: self.as_of,
             explanation,
             tone: d.tone,
+            stages: Vec::new(),
+            skipped_steps: Vec::new(),
+            reminded_before: false,
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::ledger::{Customer, CustomerType};
 use crate::money::{Currency, Money};
 
 use super::super::calendar::BusinessDays;
+use super::super::contact::ContactBudget;
 use super::super::events::Events;
 use super::super::model::{Escalation, Segment, Strategy};
 use super::super::sent_index::rule;
@@ -22,6 +23,8 @@ pub struct Compiled<'s> {
     pub look_back: i64,
     pub catch_up: i64,
     pub min_gap: i64,
+    /// The tenant's contact budget (a segment may have its own).
+    pub budget: &'s ContactBudget,
     pub send_hour: u32,
     pub currency: Currency,
     pub segments: Vec<CompiledSegment<'s>>,
@@ -36,6 +39,17 @@ pub struct CompiledSegment<'s> {
     pub tasks: Timeline<'s>,
     pub escalations: Vec<CompiledEscalation<'s>>,
     pub events: Events,
+    contact: Option<&'s ContactBudget>,
+}
+
+impl<'s> CompiledSegment<'s> {
+    /// The segment's contact budget, else the tenant's.
+    pub fn budget<'c>(&self, c: &'c Compiled<'s>) -> &'c ContactBudget
+    where
+        's: 'c,
+    {
+        self.contact.unwrap_or(c.budget)
+    }
 }
 
 pub struct CompiledEscalation<'s> {
@@ -78,6 +92,7 @@ impl<'s> Compiled<'s> {
             days,
             catch_up,
             min_gap: i64::from(t.min_gap_days),
+            budget: &t.contact,
             send_hour: t.send_hour.min(23),
             currency: t.currency,
             segments: s
@@ -158,6 +173,7 @@ fn compile_segment<'s>(seg: &'s Segment, s: &'s Strategy) -> CompiledSegment<'s>
         tasks,
         escalations,
         events: seg.events.or(&s.events),
+        contact: seg.contact.as_ref(),
     }
 }
 

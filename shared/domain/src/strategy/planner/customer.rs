@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate};
 use crate::ledger::{Customer, Invoice};
 
 use super::super::action::{Action, ActionKind};
+use super::super::contact::MissedSteps;
 use super::super::model::{Role, Tone};
 use super::build::{Day, Draft};
 use super::compile::{CompiledEscalation, CompiledSegment};
@@ -13,7 +14,7 @@ use super::events;
 use super::explain;
 use super::guards::{self, Candidate, Category};
 use super::summary::Summary;
-use super::timeline::Hit;
+use super::timeline::{Due, Hit};
 
 /// Plans one customer's day into `out`. `items` are the customer's invoices
 /// (indices into the day's ledger); `sum` is scratch space.
@@ -64,7 +65,8 @@ pub fn plan_customer(
         out,
     );
     tasks.flush(day, customer_id, out);
-    if let Some(a) = guards::choose(day, customer_id, customer, memory, candidates) {
+    let budget = seg.map_or(day.c.budget, |s| s.budget(day.c));
+    if let Some(a) = guards::choose(day, customer_id, customer, memory, budget, candidates) {
         out.push(a);
     }
 }
@@ -77,33 +79,20 @@ fn dunning<'t>(
     candidates: &mut Vec<Candidate<'t>>,
     tasks: &mut Tasks<'t>,
 ) {
-    // A step is due when its day has come, is not older than catch-up allows,
-    // did not fall before the invoice existed, and nothing covered it since.
+    let missed = seg.budget(day.c).missed_steps;
+    // A task step is due when its day has come, is not older than catch-up
+    // allows, did not fall before the invoice existed, and nothing covered
+    // it since.
     let due = |hit: Option<Hit<'t, 't>>| {
         hit.filter(|h| {
             (day.as_of - h.effective).num_days() <= day.c.catch_up && h.nominal >= inv.invoice_date
         })
     };
-    if let Some(hit) = due(seg.messages.due_step(inv.due_date, day.as_of, &day.c.days)) {
-        let last = day
-            .sent
-            .invoice(&inv.invoice_id)
-            .and_then(|m| m.last_external_dunning);
-        if last.is_none_or(|l| l < hit.effective)
-            && let Some((channel, template, tone)) = hit.step.message()
-        {
-            candidates.push(Candidate {
-                category: Category::Dunning,
-                channel,
-                rule: &hit.step.rule,
-                template,
-                tone,
-                severity: ((hit.nominal - inv.due_date).num_days(), hit.step.rank()),
-                invoices: vec![i],
-                nominal: Some(hit.nominal),
-                reason: reason(day, seg, inv, &hit, "reminder", last),
-            });
-        }
+    if let Some(c) = message_step(day, seg, inv, missed) {
+        candidates.push(Candidate {
+            invoices: vec![i],
+            ..c
+        });
     }
     if let Some(hit) = due(seg.tasks.due_step(inv.due_date, day.as_of, &day.c.days)) {
         let last = day
@@ -132,6 +121,102 @@ fn dunning<'t>(
             }
         }
     }
+}
+
+/// The message step an invoice is due for today, by its own progress: the
+/// steps it was itself at in earlier messages (`InvoiceMemory::steps`).
+/// Overdue steps never expire while the invoice is open (the budget
+/// delays, never loses); a step before or on the due date goes only while
+/// catch-up allows, and never after a later step. With `in_order` the
+/// earliest unsent overdue step goes first; with `latest` only the most
+/// advanced, the others named as skipped. A periodic step whose occurrences
+/// were already started repeats at its new occurrences.
+fn message_step<'t>(
+    day: &Day<'_, '_>,
+    seg: &'t CompiledSegment<'_>,
+    inv: &Invoice,
+    missed: MissedSteps,
+) -> Option<Candidate<'t>> {
+    let memory = day.sent.invoice(&inv.invoice_id);
+    let sent: &[String] = memory.map_or(&[], |m| &m.steps[..]);
+    let last = memory.and_then(|m| m.last_external_dunning);
+    let reached = sent.iter().filter_map(|r| seg.messages.position(r)).max();
+    let mut due = Vec::new();
+    seg.messages
+        .due_in_order(inv.due_date, day.as_of, &day.c.days, &mut due);
+    due.retain(|d| d.hit.nominal >= inv.invoice_date);
+    let fresh = |d: &&Due<'t, 't>| reached.is_none_or(|r| d.pos > r);
+    let pending: Vec<&Due<'t, 't>> = due
+        .iter()
+        .filter(fresh)
+        .filter(|d| d.first_offset > 0)
+        .collect();
+    let label = |d: &Due<'_, '_>| d.hit.step.label();
+    let (chosen, skipped) = if pending.is_empty() {
+        // Before or on the due date: the newest such step, within catch-up.
+        let early = due.iter().filter(fresh).rfind(|d| d.first_offset <= 0);
+        let early = early.filter(|d| (day.as_of - d.hit.effective).num_days() <= day.c.catch_up);
+        // Or the next occurrence of a periodic step already under way.
+        let repeat = || {
+            due.iter()
+                .filter(|d| d.periodic && reached == Some(d.pos))
+                .find(|d| last.is_none_or(|l| l < d.hit.effective))
+        };
+        (early.or_else(repeat)?, Vec::new())
+    } else {
+        let missed_early: Vec<String> = if reached.is_none() {
+            due.iter()
+                .filter(|d| d.first_offset <= 0)
+                .map(|d| format!("{} (its day passed before any reminder)", label(d)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        match missed {
+            MissedSteps::InOrder => (pending[0], missed_early),
+            MissedSteps::Latest => {
+                let (latest, rest) = pending.split_last()?;
+                let mut skipped = missed_early;
+                skipped.extend(
+                    rest.iter()
+                        .map(|d| format!("{} (missed; latest sent)", label(d))),
+                );
+                (*latest, skipped)
+            }
+        }
+    };
+    let (channel, template, tone) = chosen.hit.step.message()?;
+    let mut reason = reason(day, seg, inv, &chosen.hit, "reminder", last);
+    let follows: Vec<String> = pending
+        .iter()
+        .filter(|d| d.pos > chosen.pos)
+        .map(|d| label(d))
+        .collect();
+    if missed == MissedSteps::InOrder && !follows.is_empty() {
+        reason.push_str(&format!(
+            "; {} follow(s) within the contact budget",
+            follows.join(", ")
+        ));
+    }
+    if !skipped.is_empty() {
+        reason.push_str(&format!("; skipped: {}", skipped.join(", ")));
+    }
+    Some(Candidate {
+        category: Category::Dunning,
+        channel,
+        rule: &chosen.hit.step.rule,
+        template,
+        tone,
+        severity: (
+            (chosen.hit.nominal - inv.due_date).num_days(),
+            chosen.hit.step.rank(),
+        ),
+        invoices: Vec::new(),
+        nominal: Some(chosen.hit.nominal),
+        reason,
+        skipped,
+        reminded: last.is_some(),
+    })
 }
 
 fn reason(

@@ -103,5 +103,7 @@ fn message<'e>(
         invoices,
         nominal,
         reason,
+        skipped: Vec::new(),
+        reminded: false,
     }
 }

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use crate::ledger::{Channel, Customer};
 
 use super::super::action::{Action, ActionKind};
-use super::super::model::Tone;
+use super::super::contact::ContactBudget;
+use super::super::model::{Role, Tone};
 use super::super::sent_index::CustomerMemory;
 use super::build::{Day, Draft};
 use super::explain;
@@ -52,51 +53,78 @@ pub struct Candidate<'x> {
     pub invoices: Vec<u32>,
     pub nominal: Option<NaiveDate>,
     pub reason: String,
+    /// Dunning only: steps passed over for its invoice ("step 'warning'
+    /// (missed; latest sent)").
+    pub skipped: Vec<String>,
+    /// Dunning only: its invoice had an earlier reminder.
+    pub reminded: bool,
 }
 
-/// The one message (if any) the customer gets today.
+/// The one message (if any) the customer gets today. Dunning goes out only
+/// when the contact budget allows; what it holds back stays due. A
+/// customer opted out of every channel gets no message: its reminders
+/// become one task for the account manager.
 pub fn choose(
     day: &Day<'_, '_>,
     customer_id: &str,
     customer: &Customer,
     memory: Option<&CustomerMemory>,
+    budget: &ContactBudget,
     mut candidates: Vec<Candidate<'_>>,
 ) -> Option<Action> {
     if customer.white_glove || candidates.is_empty() {
         return None;
     }
+    if Channel::ALL.iter().all(|c| customer.opted_out.contains(c)) {
+        // One task per minimum gap, listing what is due then.
+        let handed = memory.and_then(|m| m.last_handover);
+        if handed.is_some_and(|h| (day.as_of - h).num_days() < day.c.min_gap) {
+            return None;
+        }
+        return hand_over(day, customer_id, candidates);
+    }
     if memory.is_some_and(|m| m.last_external == Some(day.as_of)) {
         return None;
     }
-    let gap_open = memory
-        .and_then(|m| m.last_dunning)
-        .is_none_or(|last| (day.as_of - last).num_days() >= day.c.min_gap);
+    let earlier = memory.map_or(&[][..], |m| &m.dunning_days[..]);
+    let allowed = budget.allows(day.as_of, earlier, day.c.min_gap).is_ok();
     candidates.retain(|c| {
-        !customer.opted_out.contains(&c.channel) && (c.category != Category::Dunning || gap_open)
+        !customer.opted_out.contains(&c.channel) && (c.category != Category::Dunning || allowed)
     });
-    let category = candidates.iter().map(|c| c.category).min()?;
-    candidates.retain(|c| c.category == category);
+    let riders = |c: &Candidate<'_>| {
+        budget.ride_along
+            && matches!(
+                c.category,
+                Category::InvoiceNotification | Category::ThankYou
+            )
+    };
+    let dunning = candidates.iter().any(|c| c.category == Category::Dunning);
+    let category = if dunning
+        && candidates
+            .iter()
+            .all(|c| c.category >= Category::Dunning || riders(c))
+    {
+        Category::Dunning
+    } else {
+        candidates.iter().map(|c| c.category).min()?
+    };
     let lead = if category == Category::Dunning {
         candidates
             .iter()
             .enumerate()
+            .filter(|(_, c)| c.category == Category::Dunning)
             .max_by_key(|(i, c)| (c.severity, std::cmp::Reverse(*i)))
             .map(|(i, _)| i)?
     } else {
-        0
+        candidates.iter().position(|c| c.category == category)?
     };
     let first = candidates.remove(lead);
     let channel = first.channel;
     let mut group = vec![first];
-    group.extend(candidates.into_iter().filter(|c| c.channel == channel));
-    let lead = &group[0];
-    let mut invoices: Vec<u32> = group
-        .iter()
-        .flat_map(|c| c.invoices.iter().copied())
-        .collect();
-    invoices.sort_unstable();
-    invoices.dedup();
-    let reasons: Vec<String> = group.iter().map(|c| c.reason.clone()).collect();
+    group.extend(candidates.into_iter().filter(|c| {
+        c.channel == channel
+            && (c.category == category || (category == Category::Dunning && riders(c)))
+    }));
     let what = format!(
         "{} by {}",
         category.noun(),
@@ -107,14 +135,89 @@ pub fn choose(
     } else {
         ActionKind::message(channel)
     };
+    let (draft, stages, skipped) = assemble(kind, &what, &group);
+    let mut action = day.message(customer_id, customer, channel, draft);
+    attach(day, &mut action, &stages, skipped);
+    action.reminded_before = category == Category::Dunning
+        && group
+            .iter()
+            .filter(|c| c.category == Category::Dunning)
+            .all(|c| c.reminded);
+    Some(action)
+}
+
+/// The draft of a grouped action led by `group[0]`, each invoice's own
+/// stage (the rule of the candidate that brought it), and the steps skipped.
+fn assemble<'x>(
+    kind: ActionKind,
+    what: &str,
+    group: &[Candidate<'x>],
+) -> (Draft<'x>, Vec<(u32, &'x str)>, Vec<String>) {
+    let lead = &group[0];
+    let mut stages: Vec<(u32, &'x str)> = Vec::new();
+    for c in group {
+        for i in &c.invoices {
+            if !stages.iter().any(|(j, _)| j == i) {
+                stages.push((*i, c.rule));
+            }
+        }
+    }
+    let invoices: Vec<u32> = stages.iter().map(|(i, _)| *i).collect();
+    let reasons: Vec<String> = group.iter().map(|c| c.reason.clone()).collect();
+    let skipped: Vec<String> = group.iter().flat_map(|c| c.skipped.clone()).collect();
     let draft = Draft {
         kind,
         rule: lead.rule,
         template: Some(lead.template),
         invoices,
         nominal: group.iter().filter_map(|c| c.nominal).max(),
-        explanation: explain::consolidated(&what, &reasons),
+        explanation: explain::consolidated(what, &reasons),
         tone: lead.tone,
     };
-    Some(day.message(customer_id, customer, channel, draft))
+    (draft, stages, skipped)
+}
+
+/// Each invoice's stage on the action (in its invoice order; none when all
+/// are at its rule) and the skipped steps, deduplicated.
+fn attach(day: &Day<'_, '_>, a: &mut Action, stages: &[(u32, &str)], mut skipped: Vec<String>) {
+    let of = |id: &str| {
+        stages
+            .iter()
+            .find(|(i, _)| day.invoices[*i as usize].invoice_id == id)
+            .map_or(a.rule.as_str(), |(_, s)| *s)
+            .to_string()
+    };
+    let all: Vec<String> = a.invoice_ids.iter().map(|id| of(id)).collect();
+    if all.iter().any(|s| *s != a.rule) {
+        a.stages = all;
+    }
+    skipped.sort();
+    skipped.dedup();
+    a.skipped_steps = skipped;
+}
+
+/// A customer opted out of every channel: its due reminders become one
+/// task for the account manager (outside the contact budget).
+fn hand_over(
+    day: &Day<'_, '_>,
+    customer_id: &str,
+    mut candidates: Vec<Candidate<'_>>,
+) -> Option<Action> {
+    candidates.retain(|c| c.category == Category::Dunning);
+    let lead = candidates
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, c)| (c.severity, std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)?;
+    let first = candidates.remove(lead);
+    let mut group = vec![first];
+    group.extend(candidates);
+    let what = "reminder for a person: customer has opted out of automated messages";
+    let (mut draft, stages, skipped) = assemble(ActionKind::Task, what, &group);
+    draft
+        .explanation
+        .push_str("; customer has opted out of automated messages: a person follows up");
+    let mut action = day.internal(customer_id, Role::AccountManager, draft);
+    attach(day, &mut action, &stages, skipped);
+    Some(action)
 }

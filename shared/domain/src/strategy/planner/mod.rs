@@ -25,6 +25,8 @@ mod tests;
 #[cfg(test)]
 mod tests_events;
 #[cfg(test)]
+mod tests_pressure;
+#[cfg(test)]
 mod tests_props;
 
 use std::collections::HashMap;

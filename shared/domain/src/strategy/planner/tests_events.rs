@@ -18,6 +18,7 @@ fn record(rule: &str, kind: ActionKind, invoices: &[&str], day: &str) -> SentRec
         kind,
         channel: None,
         sent_on: d(day),
+        stages: Vec::new(),
     }
 }
 
@@ -62,7 +63,24 @@ fn several_invoices_issued_together_are_notified_in_one_message() {
         inv("INV-2", "C1", "2024-01-10", "2024-02-09", 20_000),
     ];
     let cs = customers(vec![customer("C1", Established)]);
+    // By default the notification rides along in the reminder due the same
+    // day, each invoice named at its own stage.
     let a = plan_on(&default_every_day(), &ledger, &cs, "2024-01-10", &[]);
+    let m: Vec<_> = a.iter().filter(|a| a.is_external()).collect();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].rule, "reminder:firm follow-up");
+    assert_eq!(m[0].invoice_ids, ["INV-0", "INV-1", "INV-2"]);
+    assert_eq!(
+        m[0].stages,
+        [
+            "reminder:firm follow-up",
+            "event:invoice_notification",
+            "event:invoice_notification"
+        ]
+    );
+    let mut alone = default_every_day();
+    alone.tenant.contact.ride_along = false;
+    let a = plan_on(&alone, &ledger, &cs, "2024-01-10", &[]);
     let m: Vec<_> = a.iter().filter(|a| a.is_external()).collect();
     assert_eq!(m.len(), 1);
     assert_eq!(
@@ -219,7 +237,7 @@ fn a_resolved_dispute_gets_a_notice_and_dunning_resumes() {
 }
 
 #[test]
-fn a_thank_you_waits_for_a_day_without_other_messages() {
+fn a_thank_you_rides_along_in_the_reminder_of_the_day_or_waits_when_told() {
     let ledger = vec![
         paid(
             inv("INV-1", "C1", "2024-01-01", "2024-01-31", 50_000),
@@ -228,13 +246,23 @@ fn a_thank_you_waits_for_a_day_without_other_messages() {
         inv("INV-2", "C1", "2024-01-01", "2024-01-31", 50_000),
     ];
     let cs = customers(vec![customer("C1", Established)]);
-    let all = run(
-        &default_every_day(),
-        &ledger,
-        &cs,
-        "2024-01-20",
-        "2024-01-28",
+    let mut s = default_every_day();
+    let all = run(&s, &ledger, &cs, "2024-01-20", "2024-01-28");
+    let msgs: Vec<_> = all
+        .iter()
+        .filter(|a| a.is_external())
+        .map(|a| (a.due_on, a.rule.as_str(), a.stages.clone()))
+        .collect();
+    assert_eq!(
+        msgs,
+        vec![(
+            d("2024-01-24"),
+            "reminder:friendly",
+            vec!["event:thank_you".to_string(), "reminder:friendly".into()]
+        )]
     );
+    s.tenant.contact.ride_along = false;
+    let all = run(&s, &ledger, &cs, "2024-01-20", "2024-01-28");
     let msgs: Vec<_> = all
         .iter()
         .filter(|a| a.is_external())

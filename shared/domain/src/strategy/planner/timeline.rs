@@ -93,6 +93,21 @@ pub struct Timeline<'s> {
     fixed: Vec<(i64, usize, Step<'s>)>,
     /// (from, to, every, step).
     periodic: Vec<(i64, i64, i64, Step<'s>)>,
+    /// Every step in the order an invoice reaches it: (day of its first
+    /// occurrence, rank, push order, periodic?, index into its list).
+    order: Vec<(i64, u8, usize, bool, usize)>,
+}
+
+/// A step due for an invoice, with its place in the timeline's order.
+#[derive(Clone, Copy, Debug)]
+pub struct Due<'t, 's> {
+    pub hit: Hit<'t, 's>,
+    /// Days from the due date of its first occurrence (≤ 0: before or on
+    /// the due date).
+    pub first_offset: i64,
+    /// Position in the timeline's order.
+    pub pos: usize,
+    pub periodic: bool,
 }
 
 /// The step a timeline says is due: its nominal day and the business day it fell on.
@@ -108,12 +123,88 @@ impl<'s> Timeline<'s> {
         let pos = self.fixed.len();
         self.fixed.push((offset, pos, step));
         self.fixed.sort_by_key(|(o, p, _)| (*o, *p));
+        self.reorder();
     }
 
     pub fn push_periodic(&mut self, c: &Cadence, step: Step<'s>) {
         if c.every_days > 0 && c.from_dpd <= c.to_dpd {
             self.periodic
                 .push((c.from_dpd, c.to_dpd, i64::from(c.every_days), step));
+            self.reorder();
+        }
+    }
+
+    fn reorder(&mut self) {
+        let fixed = self
+            .fixed
+            .iter()
+            .enumerate()
+            .map(|(i, (o, p, s))| (*o, s.rank(), *p, false, i));
+        let periodic = self
+            .periodic
+            .iter()
+            .enumerate()
+            .map(|(i, (from, _, _, s))| (*from, s.rank(), usize::MAX - i, true, i));
+        self.order = fixed.chain(periodic).collect();
+        self.order.sort_unstable();
+    }
+
+    /// The position in the order of the step with rule `rule`, if any.
+    pub fn position(&self, rule: &str) -> Option<usize> {
+        self.order.iter().position(|(_, _, _, periodic, i)| {
+            let step = if *periodic {
+                &self.periodic[*i].3
+            } else {
+                &self.fixed[*i].2
+            };
+            step.rule == rule
+        })
+    }
+
+    /// Every step whose day has come by `as_of` for an invoice due on
+    /// `due`, in the timeline's order; a periodic step by its newest
+    /// occurrence. Appended to `out`.
+    pub fn due_in_order<'t>(
+        &'t self,
+        due: NaiveDate,
+        as_of: NaiveDate,
+        days: &BusinessDays,
+        out: &mut Vec<Due<'t, 's>>,
+    ) {
+        let limit = (as_of - due).num_days();
+        for (pos, (first, _, _, periodic, i)) in self.order.iter().enumerate() {
+            if *first > limit {
+                break;
+            }
+            let hit = |offset: i64, step: &'t Step<'s>| {
+                let nominal = due.checked_add_signed(Duration::days(offset))?;
+                let effective = days.on_or_after(nominal);
+                (effective <= as_of).then_some(Hit {
+                    step,
+                    nominal,
+                    effective,
+                })
+            };
+            let found = if *periodic {
+                let (from, to, every, step) = &self.periodic[*i];
+                let newest = from + (limit.min(*to) - from) / every * every;
+                hit(newest, step).or_else(|| {
+                    (newest - every >= *from)
+                        .then(|| hit(newest - every, step))
+                        .flatten()
+                })
+            } else {
+                let (offset, _, step) = &self.fixed[*i];
+                hit(*offset, step)
+            };
+            if let Some(hit) = found {
+                out.push(Due {
+                    hit,
+                    first_offset: *first,
+                    pos,
+                    periodic: *periodic,
+                });
+            }
         }
     }
 
