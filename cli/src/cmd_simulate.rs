@@ -84,6 +84,18 @@ fn table(sim: &Simulation, summary_only: bool) -> String {
     out.push_str(&format!(
         "\nTouches: {touched} customer(s) got messages, at most {most} each\n"
     ));
+    let p = &s.pressure;
+    out.push_str(&format!(
+        "Contact pressure: dunning messages in a customer's worst 7 days: max {}, p95 {} \
+         ({} of {} customers reminded got 3 or more); external messages in the busiest 30 days: \
+         median {}, max {}\n",
+        p.dunning_in_7_days_max,
+        p.dunning_in_7_days_p95,
+        p.customers_with_3_in_7_days,
+        p.customers_reminded,
+        p.external_in_30_days_median,
+        p.external_in_30_days_max
+    ));
     let mut top: Vec<(&String, &u64)> = s.touches.iter().collect();
     top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     out.push_str(&counts(top.into_iter().take(10)));

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod planner;
 pub mod portal;
+pub mod pressure;
 pub mod sent_index;
 pub mod simulate;
 pub mod threshold;

@@ -13,6 +13,7 @@ use crate::sent::SentRecord;
 use super::action::{Action, channel_str};
 use super::model::Strategy;
 use super::planner::Planner;
+use super::pressure::{Pressure, PressureLog};
 use super::sent_index::SentIndex;
 
 /// The calendar of a simulation: every day's actions and a summary.
@@ -42,6 +43,10 @@ pub struct Summary {
     pub by_channel: BTreeMap<String, u64>,
     /// Customer messages per customer (touches).
     pub touches: BTreeMap<String, u64>,
+    /// Contact pressure per customer (worst 7 and 30 days).
+    pub pressure: Pressure,
+    #[serde(skip)]
+    log: PressureLog,
 }
 
 impl Summary {
@@ -52,6 +57,8 @@ impl Summary {
         *self.by_channel.entry(channel.to_string()).or_default() += 1;
         if a.is_external() {
             *self.touches.entry(a.customer_id.clone()).or_default() += 1;
+            let dunning = super::sent_index::rule::is_dunning(&a.rule);
+            self.log.add(&a.customer_id, a.due_on, dunning);
         }
     }
 
@@ -109,6 +116,7 @@ pub fn simulate_days(
             None => break,
         }
     }
+    summary.pressure = summary.log.figures();
     Simulation {
         from,
         to,

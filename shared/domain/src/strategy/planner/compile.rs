@@ -115,10 +115,10 @@ fn compile_segment<'s>(seg: &'s Segment, s: &'s Strategy) -> CompiledSegment<'s>
     let mut messages = Timeline::default();
     let mut tasks = Timeline::default();
     for r in &seg.reminders {
-        let step = Step {
-            source: StepRef::Reminder(r),
-            rule: format!("{}{}", rule::REMINDER_PREFIX, r.name),
-        };
+        let step = Step::new(
+            StepRef::Reminder(r),
+            format!("{}{}", rule::REMINDER_PREFIX, r.name),
+        );
         if r.channel.external().is_some() {
             messages.push_fixed(r.offset_days, step);
         } else {
@@ -126,10 +126,10 @@ fn compile_segment<'s>(seg: &'s Segment, s: &'s Strategy) -> CompiledSegment<'s>
         }
     }
     for c in &seg.cadences {
-        let step = Step {
-            source: StepRef::Cadence(c),
-            rule: format!("{}{}", rule::CADENCE_PREFIX, c.name),
-        };
+        let step = Step::new(
+            StepRef::Cadence(c),
+            format!("{}{}", rule::CADENCE_PREFIX, c.name),
+        );
         if step.message().is_some() {
             messages.push_periodic(c, step.clone());
         }
@@ -138,10 +138,7 @@ fn compile_segment<'s>(seg: &'s Segment, s: &'s Strategy) -> CompiledSegment<'s>
         }
     }
     if let Some(f) = &seg.final_notice {
-        let step = Step {
-            source: StepRef::Final(f),
-            rule: rule::FINAL_NOTICE.to_string(),
-        };
+        let step = Step::new(StepRef::Final(f), rule::FINAL_NOTICE.to_string());
         messages.push_fixed(f.offset_days, step);
     }
     let escalations = s

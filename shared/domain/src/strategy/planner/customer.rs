@@ -34,6 +34,8 @@ pub fn plan_customer(
     let memory = day.sent.customer(customer_id);
     let mut candidates = Vec::new();
     let mut tasks = Tasks::default();
+    // Scratch space for each invoice's due steps.
+    let mut due = Vec::new();
     if let Some(seg) = seg {
         for &i in &sum.open {
             let inv = &day.invoices[i as usize];
@@ -41,7 +43,7 @@ pub fn plan_customer(
                 continue;
             }
             if !customer.white_glove {
-                dunning(day, seg, i, inv, &mut candidates, &mut tasks);
+                dunning(day, seg, i, inv, &mut candidates, &mut tasks, &mut due);
             }
             for e in &seg.escalations {
                 escalation(day, seg, e, i, inv, sum, &mut tasks);
@@ -78,6 +80,7 @@ fn dunning<'t>(
     inv: &Invoice,
     candidates: &mut Vec<Candidate<'t>>,
     tasks: &mut Tasks<'t>,
+    scratch: &mut Vec<Due<'t, 't>>,
 ) {
     let missed = seg.budget(day.c).missed_steps;
     // A task step is due when its day has come, is not older than catch-up
@@ -88,7 +91,7 @@ fn dunning<'t>(
             (day.as_of - h.effective).num_days() <= day.c.catch_up && h.nominal >= inv.invoice_date
         })
     };
-    if let Some(c) = message_step(day, seg, inv, missed) {
+    if let Some(c) = message_step(day, seg, inv, missed, scratch) {
         candidates.push(Candidate {
             invoices: vec![i],
             ..c
@@ -136,70 +139,77 @@ fn message_step<'t>(
     seg: &'t CompiledSegment<'_>,
     inv: &Invoice,
     missed: MissedSteps,
+    due: &mut Vec<Due<'t, 't>>,
 ) -> Option<Candidate<'t>> {
     let memory = day.sent.invoice(&inv.invoice_id);
     let sent: &[String] = memory.map_or(&[], |m| &m.steps[..]);
     let last = memory.and_then(|m| m.last_external_dunning);
     let reached = sent.iter().filter_map(|r| seg.messages.position(r)).max();
-    let mut due = Vec::new();
+    due.clear();
     seg.messages
-        .due_in_order(inv.due_date, day.as_of, &day.c.days, &mut due);
+        .due_in_order(inv.due_date, day.as_of, &day.c.days, due);
     due.retain(|d| d.hit.nominal >= inv.invoice_date);
-    let fresh = |d: &&Due<'t, 't>| reached.is_none_or(|r| d.pos > r);
-    let pending: Vec<&Due<'t, 't>> = due
-        .iter()
-        .filter(fresh)
-        .filter(|d| d.first_offset > 0)
-        .collect();
-    let label = |d: &Due<'_, '_>| d.hit.step.label();
-    let (chosen, skipped) = if pending.is_empty() {
-        // Before or on the due date: the newest such step, within catch-up.
-        let early = due.iter().filter(fresh).rfind(|d| d.first_offset <= 0);
-        let early = early.filter(|d| (day.as_of - d.hit.effective).num_days() <= day.c.catch_up);
-        // Or the next occurrence of a periodic step already under way.
-        let repeat = || {
-            due.iter()
-                .filter(|d| d.periodic && reached == Some(d.pos))
-                .find(|d| last.is_none_or(|l| l < d.hit.effective))
-        };
-        (early.or_else(repeat)?, Vec::new())
-    } else {
-        let missed_early: Vec<String> = if reached.is_none() {
-            due.iter()
-                .filter(|d| d.first_offset <= 0)
-                .map(|d| format!("{} (its day passed before any reminder)", label(d)))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        match missed {
-            MissedSteps::InOrder => (pending[0], missed_early),
-            MissedSteps::Latest => {
-                let (latest, rest) = pending.split_last()?;
-                let mut skipped = missed_early;
-                skipped.extend(
-                    rest.iter()
-                        .map(|d| format!("{} (missed; latest sent)", label(d))),
-                );
-                (*latest, skipped)
+    let fresh = |d: &Due<'t, 't>| reached.is_none_or(|r| d.pos > r);
+    let pending = |d: &&Due<'t, 't>| fresh(d) && d.first_offset > 0;
+    let mut skipped: Vec<(&'t str, &'static str)> = Vec::new();
+    let chosen = match (missed, due.iter().find(pending)) {
+        (_, None) => {
+            // Before or on the due date: the newest such step, within
+            // catch-up; or the next occurrence of a periodic step under way.
+            let early = due
+                .iter()
+                .filter(|d| fresh(d))
+                .rfind(|d| d.first_offset <= 0)
+                .filter(|d| (day.as_of - d.hit.effective).num_days() <= day.c.catch_up);
+            let repeat = || {
+                due.iter()
+                    .filter(|d| d.periodic && reached == Some(d.pos))
+                    .find(|d| last.is_none_or(|l| l < d.hit.effective))
+            };
+            *early.or_else(repeat)?
+        }
+        (MissedSteps::InOrder, Some(first)) => *first,
+        (MissedSteps::Latest, Some(_)) => {
+            let latest = *due.iter().rfind(pending)?;
+            for d in due.iter().filter(pending).filter(|d| d.pos < latest.pos) {
+                skipped.push((d.hit.step.label(), "missed; latest sent"));
             }
+            latest
         }
     };
+    if chosen.first_offset > 0 && reached.is_none() {
+        for d in due.iter().filter(|d| d.first_offset <= 0) {
+            skipped.insert(
+                0,
+                (d.hit.step.label(), "its day passed before any reminder"),
+            );
+        }
+    }
     let (channel, template, tone) = chosen.hit.step.message()?;
     let mut reason = reason(day, seg, inv, &chosen.hit, "reminder", last);
-    let follows: Vec<String> = pending
-        .iter()
-        .filter(|d| d.pos > chosen.pos)
-        .map(|d| label(d))
-        .collect();
-    if missed == MissedSteps::InOrder && !follows.is_empty() {
-        reason.push_str(&format!(
-            "; {} follow(s) within the contact budget",
-            follows.join(", ")
-        ));
+    if missed == MissedSteps::InOrder {
+        let mut follows = due
+            .iter()
+            .filter(pending)
+            .filter(|d| d.pos > chosen.pos)
+            .peekable();
+        if follows.peek().is_some() {
+            reason.push_str("; ");
+            for (k, d) in follows.enumerate() {
+                if k > 0 {
+                    reason.push_str(", ");
+                }
+                reason.push_str(d.hit.step.label());
+            }
+            reason.push_str(" follow(s) within the contact budget");
+        }
     }
-    if !skipped.is_empty() {
-        reason.push_str(&format!("; skipped: {}", skipped.join(", ")));
+    for (k, (label, why)) in skipped.iter().enumerate() {
+        reason.push_str(if k == 0 { "; skipped: " } else { ", " });
+        reason.push_str(label);
+        reason.push_str(" (");
+        reason.push_str(why);
+        reason.push(')');
     }
     Some(Candidate {
         category: Category::Dunning,

@@ -53,9 +53,9 @@ pub struct Candidate<'x> {
     pub invoices: Vec<u32>,
     pub nominal: Option<NaiveDate>,
     pub reason: String,
-    /// Dunning only: steps passed over for its invoice ("step 'warning'
-    /// (missed; latest sent)").
-    pub skipped: Vec<String>,
+    /// Dunning only: steps passed over for its invoice, with why
+    /// (("step 'warning'", "missed; latest sent")).
+    pub skipped: Vec<(&'x str, &'static str)>,
     /// Dunning only: its invoice had an earlier reminder.
     pub reminded: bool,
 }
@@ -154,17 +154,25 @@ fn assemble<'x>(
     group: &[Candidate<'x>],
 ) -> (Draft<'x>, Vec<(u32, &'x str)>, Vec<String>) {
     let lead = &group[0];
-    let mut stages: Vec<(u32, &'x str)> = Vec::new();
-    for c in group {
-        for i in &c.invoices {
-            if !stages.iter().any(|(j, _)| j == i) {
-                stages.push((*i, c.rule));
-            }
-        }
-    }
+    // Each invoice once, at the stage of the first candidate naming it.
+    let mut stages: Vec<(u32, &'x str)> = group
+        .iter()
+        .flat_map(|c| c.invoices.iter().map(|i| (*i, c.rule)))
+        .collect();
+    stages.sort_by_key(|(i, _)| *i);
+    stages.dedup_by_key(|(i, _)| *i);
     let invoices: Vec<u32> = stages.iter().map(|(i, _)| *i).collect();
     let reasons: Vec<String> = group.iter().map(|c| c.reason.clone()).collect();
-    let skipped: Vec<String> = group.iter().flat_map(|c| c.skipped.clone()).collect();
+    let mut skipped: Vec<(&str, &str)> = group
+        .iter()
+        .flat_map(|c| c.skipped.iter().copied())
+        .collect();
+    skipped.sort_unstable();
+    skipped.dedup();
+    let skipped: Vec<String> = skipped
+        .into_iter()
+        .map(|(label, why)| format!("{label} ({why})"))
+        .collect();
     let draft = Draft {
         kind,
         rule: lead.rule,
@@ -180,16 +188,18 @@ fn assemble<'x>(
 /// Each invoice's stage on the action (in its invoice order; none when all
 /// are at its rule) and the skipped steps, deduplicated.
 fn attach(day: &Day<'_, '_>, a: &mut Action, stages: &[(u32, &str)], mut skipped: Vec<String>) {
+    let mut by_id: Vec<(&str, &str)> = stages
+        .iter()
+        .map(|(i, s)| (day.invoices[*i as usize].invoice_id.as_str(), *s))
+        .collect();
+    by_id.sort_unstable();
     let of = |id: &str| {
-        stages
-            .iter()
-            .find(|(i, _)| day.invoices[*i as usize].invoice_id == id)
-            .map_or(a.rule.as_str(), |(_, s)| *s)
-            .to_string()
+        by_id
+            .binary_search_by(|(k, _)| (*k).cmp(id))
+            .map_or(a.rule.as_str(), |at| by_id[at].1)
     };
-    let all: Vec<String> = a.invoice_ids.iter().map(|id| of(id)).collect();
-    if all.iter().any(|s| *s != a.rule) {
-        a.stages = all;
+    if a.invoice_ids.iter().any(|id| of(id) != a.rule) {
+        a.stages = a.invoice_ids.iter().map(|id| of(id).to_string()).collect();
     }
     skipped.sort();
     skipped.dedup();

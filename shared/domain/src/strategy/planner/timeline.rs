@@ -22,6 +22,8 @@ pub enum StepRef<'s> {
 pub struct Step<'s> {
     pub source: StepRef<'s>,
     pub rule: String,
+    /// "step 'friendly'", "cadence '31-60 weekly'", "final notice".
+    pub label: String,
 }
 
 impl<'s> Step<'s> {
@@ -34,13 +36,23 @@ impl<'s> Step<'s> {
         }
     }
 
-    /// "step 'friendly'", "cadence '31-60 weekly'", "final notice".
-    pub fn label(&self) -> String {
-        match self.source {
+    /// A step of `source` under rule `rule`.
+    pub fn new(source: StepRef<'s>, rule: String) -> Step<'s> {
+        let label = match source {
             StepRef::Reminder(r) => format!("step '{}'", r.name),
             StepRef::Cadence(c) => format!("cadence '{}'", c.name),
             StepRef::Final(_) => "final notice".to_string(),
+        };
+        Step {
+            source,
+            rule,
+            label,
         }
+    }
+
+    /// "step 'friendly'", "cadence '31-60 weekly'", "final notice".
+    pub fn label(&self) -> &str {
+        &self.label
     }
 
     /// The customer channel, template and tone of the message it sends.
