@@ -204,13 +204,6 @@ fn message_step<'t>(
             reason.push_str(" follow(s) within the contact budget");
         }
     }
-    for (k, (label, why)) in skipped.iter().enumerate() {
-        reason.push_str(if k == 0 { "; skipped: " } else { ", " });
-        reason.push_str(label);
-        reason.push_str(" (");
-        reason.push_str(why);
-        reason.push(')');
-    }
     Some(Candidate {
         category: Category::Dunning,
         channel,

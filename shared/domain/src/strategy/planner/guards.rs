@@ -173,13 +173,19 @@ fn assemble<'x>(
         .into_iter()
         .map(|(label, why)| format!("{label} ({why})"))
         .collect();
+    // The steps skipped are named once for the whole message.
+    let mut explanation = explain::consolidated(what, &reasons);
+    if !skipped.is_empty() {
+        explanation.push_str("; skipped: ");
+        explanation.push_str(&skipped.join(", "));
+    }
     let draft = Draft {
         kind,
         rule: lead.rule,
         template: Some(lead.template),
         invoices,
         nominal: group.iter().filter_map(|c| c.nominal).max(),
-        explanation: explain::consolidated(what, &reasons),
+        explanation,
         tone: lead.tone,
     };
     (draft, stages, skipped)
