@@ -86,7 +86,7 @@ pub fn plan_source(
 /// ledger and customers files (nothing sent, no holds).
 pub fn day_inputs(src: &LedgerArgs, as_of: NaiveDate) -> Result<DayInputs> {
     if let Some(db) = &src.db {
-        let store = crate::store::open_existing(db)?;
+        let store = crate::store::open_tenant(db, &src.tenant)?;
         return store
             .day_inputs(&src.tenant, as_of, Scope::Tenant)
             .with_context(|| plan_context(src, as_of));

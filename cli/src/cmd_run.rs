@@ -14,7 +14,7 @@ use arflow_domain::template::TemplateSet;
 use arflow_local::outbox::Outbox;
 use chrono::NaiveDate;
 
-use crate::store::open_existing;
+use crate::store::open_tenant;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -41,7 +41,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let defaults = crate::cmd_plan::strategy_defaults(args.strategy.as_deref())?;
     let templates = load_templates(args.templates.as_deref())?;
-    let mut store = open_existing(&args.db)?;
+    let mut store = open_tenant(&args.db, &args.tenant)?;
     let mut outbox = Outbox::new(&args.outbox);
     let summary = run_day(
         &mut store,

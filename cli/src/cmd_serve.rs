@@ -14,7 +14,7 @@ use arflow_web::{Config, Web, router, system_clock};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The store to serve (created if missing).
+    /// The store to serve (it must hold --tenant: ingest a ledger first).
     #[arg(long, value_name = "PATH", default_value = "arflow.db")]
     pub db: PathBuf,
     /// Address to listen on.
@@ -49,8 +49,7 @@ fn now() -> i64 {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let mut store =
-        SqliteStore::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
+    let mut store = crate::store::open_tenant(&args.db, &args.tenant)?;
     if let Some(name) = &args.create_api_key {
         return create_key(&mut store, &args, name);
     }

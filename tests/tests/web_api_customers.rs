@@ -76,6 +76,67 @@ async fn a_customer_shows_credit_used_and_the_hold_with_its_reason() {
 }
 
 #[tokio::test]
+async fn every_amount_is_a_decimal_string_beside_its_currency() {
+    let app = app_with_limits();
+    {
+        let mut s = app.web.store.lock().unwrap();
+        let mut jpy = customer("J", "Japan KK", "j@example.com");
+        jpy.credit_limit = Some(20_500_000);
+        jpy.credit_currency = Some(Currency::parse("JPY").unwrap());
+        s.apply_changes(TENANT, &[], &[jpy]).unwrap();
+        s.insert_dispute(
+            TENANT,
+            &Dispute {
+                id: "D1".into(),
+                customer_id: "A".into(),
+                invoice_id: "INV-A1".into(),
+                reason: "Wrong amount".into(),
+                amount: 20_500,
+                message: "We ordered 10".into(),
+                state: DisputeState::Open,
+                owner: None,
+                notes: vec![],
+                opened_at: NOON_JAN_31,
+                updated_at: NOON_JAN_31,
+            },
+        )
+        .unwrap();
+    }
+    let key = api_key(&app, TENANT, "reader", &[Scope::Read]);
+    let customers = json(&api(&app.router, "GET", "/api/customers", &key, "").await);
+    let limits: Vec<(&Value, &Value)> = customers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (&c["credit_limit"], &c["credit_currency"]))
+        .collect();
+    assert_eq!(
+        limits,
+        [
+            (&Value::from("1000.00"), &Value::from("USD")),
+            (&Value::from("1000.00"), &Value::from("USD")),
+            (&Value::from("20500000"), &Value::from("JPY")),
+        ],
+        "{customers:#}"
+    );
+    let a = json(
+        &api(
+            &app.router,
+            "GET",
+            "/api/customers/A?as_of=2024-01-31",
+            &key,
+            "",
+        )
+        .await,
+    );
+    assert_eq!(a["credit_limit"], "1000.00");
+    assert_eq!(a["credit"]["credit_limit"], "1000.00");
+    let disputes = json(&api(&app.router, "GET", "/api/disputes", &key, "").await);
+    assert_eq!(disputes[0]["amount"], "205.00", "{disputes:#}");
+    assert_eq!(disputes[0]["currency"], "USD");
+}
+
+#[tokio::test]
 async fn a_customer_without_a_limit_has_no_share_used_and_unknown_ids_are_404() {
     let app = app();
     let key = api_key(&app, TENANT, "reader", &[Scope::Read]);
@@ -293,6 +354,10 @@ async fn the_communication_log_merges_sent_calls_disputes_promises_and_portal_ac
         "{log:#}"
     );
     assert_eq!(log[1]["detail"]["message"], "We ordered 10");
+    assert_eq!(log[1]["detail"]["amount"], "1.00", "a decimal string");
+    assert_eq!(log[1]["detail"]["currency"], "USD");
+    assert_eq!(log[4]["detail"]["amount"], "1200.00");
+    assert_eq!(log[4]["detail"]["currency"], "USD");
     assert!(log[2]["summary"].as_str().unwrap().contains("no_answer"));
     assert_eq!(log[5]["detail"]["action"], "preferences.update");
 }

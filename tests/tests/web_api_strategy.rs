@@ -20,7 +20,12 @@ fn json(r: &Reply) -> Value {
 
 /// The default strategy with 2024-01-31 a holiday: nothing is planned that day.
 fn holiday_strategy() -> String {
-    DEFAULT_STRATEGY.replace("holidays = []", "holidays = [\"2024-01-31\"]")
+    let from = "holidays = [\"US\"]";
+    assert!(
+        DEFAULT_STRATEGY.contains(from),
+        "the default strategy changed"
+    );
+    DEFAULT_STRATEGY.replace(from, "holidays = [\"US\", \"2024-01-31\"]")
 }
 
 /// The default strategy with a type error, and the line it is on.

@@ -1,7 +1,6 @@
 //! Parallel CSV parsing: the input is cut into chunks at record boundaries
-//! (newlines outside quotes), each chunk is parsed on a worker thread, and
-//! the results come back in file order. Chunks without any quote take a fast
-//! path that splits on commas; chunks with quotes go through the csv crate.
+//! (newlines outside quotes), each chunk is parsed on a worker thread
+//! (`records`), and the results come back in file order.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -11,7 +10,11 @@ use std::sync::{Arc, Mutex};
 use arflow_domain::columns::HeaderIndex;
 use arflow_domain::row::FieldError;
 
-use crate::reader::{MAX_COLUMNS, ReadError, Reject};
+use crate::reader::{ReadError, Reject};
+
+mod records;
+
+pub(crate) use records::{ChunkRecord, parse_chunk, raw_text};
 
 const CHUNK: usize = 1 << 20;
 
@@ -263,16 +266,18 @@ fn cut_chunks(
 }
 
 /// Parses the records after the header on worker threads and calls `sink`
-/// with each result in file order. Returns the number of records.
+/// with each result and the record's raw bytes, in file order. Returns the
+/// number of records.
 pub(crate) fn parse_records<T: Send>(
     input: Box<dyn Read + Send + '_>,
     header: Header,
     name: &str,
     index: &HeaderIndex,
     parse: ParseFn<'_, T>,
-    sink: &mut dyn FnMut(Parsed<T>),
+    sink: &mut dyn FnMut(Parsed<T>, &[u8]),
 ) -> Result<u64, ReadError> {
-    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Parsed<T>>)>(8);
+    type Done<T> = (u64, Vec<ChunkRecord<T>>, Vec<u8>);
+    let (done_tx, done_rx) = sync_channel::<Done<T>>(8);
     let senders = (0..workers()).map(|_| done_tx.clone()).collect();
     drop(done_tx);
     let (rows, _) = run_chunks(
@@ -281,18 +286,23 @@ pub(crate) fn parse_records<T: Send>(
         name,
         senders,
         |tx, chunk| {
-            let _ = tx.send((chunk.seq, parse_chunk(chunk, name, index, parse)));
+            // The bytes travel with the results: a record found bad only
+            // in file order (a repeated id) is written as the file has it.
+            let parsed = parse_chunk(chunk, name, index, parse);
+            let _ = tx.send((chunk.seq, parsed, chunk.bytes.clone()));
         },
         drop,
         || {
             let mut pending = BTreeMap::new();
             let mut want = 0u64;
             let mut rows = 0u64;
-            for (seq, parsed) in done_rx {
-                pending.insert(seq, parsed);
-                while let Some(batch) = pending.remove(&want) {
+            for (seq, parsed, bytes) in done_rx {
+                pending.insert(seq, (parsed, bytes));
+                while let Some((batch, bytes)) = pending.remove(&want) {
                     rows += batch.len() as u64;
-                    batch.into_iter().for_each(&mut *sink);
+                    for r in batch {
+                        sink(r.parsed, bytes.get(r.raw).unwrap_or_default());
+                    }
                     want += 1;
                 }
             }
@@ -304,169 +314,6 @@ pub(crate) fn parse_records<T: Send>(
 
 fn next(rx: &Mutex<Receiver<Chunk>>) -> Option<Chunk> {
     rx.lock().ok()?.recv().ok()
-}
-
-pub(crate) fn parse_chunk<T>(
-    chunk: &Chunk,
-    name: &str,
-    index: &HeaderIndex,
-    parse: ParseFn<'_, T>,
-) -> Vec<Parsed<T>> {
-    if memchr::memchr(b'"', &chunk.bytes).is_some() {
-        return parse_quoted(chunk, name, index, parse);
-    }
-    let mut out = Vec::with_capacity(chunk.bytes.len() / 48);
-    let mut start = 0;
-    let mut cells: Vec<&[u8]> = Vec::with_capacity(32);
-    let bytes = &chunk.bytes[..];
-    let ends = memchr::memchr_iter(b'\n', bytes)
-        .chain((bytes.last() != Some(&b'\n')).then_some(bytes.len()));
-    for (this_line, end) in (chunk.first_line..).zip(ends) {
-        let mut line = &bytes[start..end];
-        start = end + 1;
-        if let [rest @ .., b'\r'] = line {
-            line = rest;
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        cells.clear();
-        let mut from = 0;
-        for comma in memchr::memchr_iter(b',', line) {
-            cells.push(&line[from..comma]);
-            from = comma + 1;
-        }
-        cells.push(&line[from..]);
-        out.push(parse_cells(&cells, this_line, name, index, parse, || {
-            String::from_utf8_lossy(line).into_owned()
-        }));
-    }
-    out
-}
-
-fn parse_quoted<T>(
-    chunk: &Chunk,
-    name: &str,
-    index: &HeaderIndex,
-    parse: ParseFn<'_, T>,
-) -> Vec<Parsed<T>> {
-    let bytes = &chunk.bytes[..];
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut record = csv::ByteRecord::new();
-    let mut out = Vec::new();
-    let mut lines = RecordLines::new(bytes, chunk.first_line);
-    loop {
-        let from = rdr.position().byte();
-        // The csv crate is infallible on in-memory bytes read as ByteRecords.
-        let Ok(true) = rdr.read_byte_record(&mut record) else {
-            break;
-        };
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
-        }
-        let line = lines.record_from(from);
-        let cells: Vec<&[u8]> = record.iter().collect();
-        out.push(parse_cells(&cells, line, name, index, parse, || {
-            join_csv(&record)
-        }));
-    }
-    out
-}
-
-/// Physical line numbers of the records the csv crate reads from a chunk.
-///
-/// The crate's own record position is where its reader stood when the read
-/// began, not where the record starts: it ends a record at the CR of a CRLF
-/// and skips the LF, and any blank lines, only as the next read begins, so
-/// its line is one too low after every CRLF and more after blank lines. A
-/// record starts at the first byte of its read that is not a line end, on
-/// the chunk's first line plus the newlines before that byte.
-struct RecordLines<'a> {
-    bytes: &'a [u8],
-    /// The newlines before this offset are counted in `line`.
-    counted: usize,
-    line: u64,
-}
-
-impl<'a> RecordLines<'a> {
-    fn new(bytes: &'a [u8], first_line: u64) -> Self {
-        RecordLines {
-            bytes,
-            counted: 0,
-            line: first_line,
-        }
-    }
-
-    /// The line of the record whose read began at byte `from`; reads come in
-    /// file order.
-    fn record_from(&mut self, from: u64) -> u64 {
-        let len = self.bytes.len();
-        let from = usize::try_from(from).map_or(len, |f| f.min(len));
-        let ends = self.bytes[from..]
-            .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .count();
-        let start = from + ends;
-        if start > self.counted {
-            let newlines = memchr::memchr_iter(b'\n', &self.bytes[self.counted..start]).count();
-            self.line += newlines as u64;
-            self.counted = start;
-        }
-        self.line
-    }
-}
-
-pub(crate) fn parse_cells<T>(
-    cells: &[&[u8]],
-    line: u64,
-    name: &str,
-    index: &HeaderIndex,
-    parse: ParseFn<'_, T>,
-    text: impl Fn() -> String,
-) -> Parsed<T> {
-    let mut fields: [Option<&str>; MAX_COLUMNS] = [None; MAX_COLUMNS];
-    let mut result = Ok(());
-    for (k, (slot, pos)) in fields.iter_mut().zip(&index.positions).enumerate() {
-        let Some(raw) = pos.and_then(|i| cells.get(i)) else {
-            continue;
-        };
-        match std::str::from_utf8(raw) {
-            Ok(s) if !s.trim().is_empty() => *slot = Some(s),
-            Ok(_) => {}
-            Err(_) => {
-                result = Err(FieldError {
-                    column: index.source_names[k].clone(),
-                    reason: "not valid UTF-8 text".into(),
-                });
-                break;
-            }
-        }
-    }
-    result
-        .and_then(|()| parse(&fields[..index.positions.len()], index, line))
-        .map(|v| (v, line))
-        .map_err(|e| Reject {
-            file: name.to_string(),
-            line,
-            column: e.column,
-            reason: e.reason,
-            record: text(),
-        })
-}
-
-/// Re-joins a record as CSV text, for the rejects file.
-pub(crate) fn join_csv(record: &csv::ByteRecord) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let _ = w.write_byte_record(record);
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes)
-        .trim_end_matches('\n')
-        .to_string()
 }
 
 #[cfg(test)]

@@ -12,12 +12,11 @@ use arflow_domain::columns::{
     LEDGER_REQUIRED,
 };
 use arflow_domain::ledger::{Customer, Invoice};
-use arflow_domain::money::format_minor;
 use arflow_domain::row::{FieldError, ValueFormat, parse_customer, parse_invoice};
 use flate2::read::MultiGzDecoder;
 use serde_json::value::RawValue;
 
-use crate::csv_chunks::{ParseFn, Parsed, parse_records, read_header};
+use crate::csv_chunks::{ParseFn, Parsed, parse_records, raw_text, read_header};
 use crate::idset::IdSet;
 
 /// How to read a file: column mapping and value formats.
@@ -35,7 +34,8 @@ pub struct Reject {
     pub line: u64,
     pub column: String,
     pub reason: String,
-    /// The record as it was in the file (re-joined for CSV).
+    /// The record as the file has it: from its first byte to its line end
+    /// (not included), quotes and a quoted field's line breaks kept.
     pub record: String,
 }
 
@@ -118,7 +118,7 @@ pub fn read_ledger_from(
         schema,
         opts,
         &parse,
-        &mut |item, summary, index| match item {
+        &mut |item, raw, summary, index| match item {
             Ok((invoice, line)) => match seen.insert(&invoice.invoice_id, line) {
                 None => {
                     summary.accepted += 1;
@@ -132,7 +132,7 @@ pub fn read_ledger_from(
                         "duplicate invoice id '{}' (first seen on line {first})",
                         invoice.invoice_id
                     ),
-                    record: canonical_record(&invoice),
+                    record: raw_text(raw),
                 }),
             },
             Err(reject) => summary.rejects.push(reject),
@@ -163,7 +163,7 @@ pub fn read_customers(
         schema,
         opts,
         &parse,
-        &mut |item, summary, index| match item {
+        &mut |item, raw, summary, index| match item {
             Ok((customer, line)) => match seen.insert(&customer.customer_id, line) {
                 None => {
                     summary.accepted += 1;
@@ -177,39 +177,12 @@ pub fn read_customers(
                         "duplicate customer id '{}' (first seen on line {first})",
                         customer.customer_id
                     ),
-                    record: format!(
-                        "customer_id={}, name={}",
-                        customer.customer_id, customer.name
-                    ),
+                    record: raw_text(raw),
                 }),
             },
             Err(reject) => summary.rejects.push(reject),
         },
     )
-}
-
-/// A parsed invoice as a canonical CSV record (for a reject found after
-/// parsing, when the raw text is gone).
-pub(crate) fn canonical_record(i: &Invoice) -> String {
-    let exp = i.currency.exponent();
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let _ = w.write_record([
-        i.invoice_id.as_str(),
-        &i.customer_id,
-        &i.invoice_date.to_string(),
-        &i.due_date.to_string(),
-        &format_minor(i.amount, exp, false),
-        i.currency.code(),
-        &format_minor(i.paid_amount, exp, false),
-        &i.paid_date.map(|d| d.to_string()).unwrap_or_default(),
-        if i.disputed { "true" } else { "false" },
-        i.status.as_str(),
-    ]);
-    String::from_utf8_lossy(&w.into_inner().unwrap_or_default())
-        .trim_end()
-        .to_string()
 }
 
 /// Writes rejects as CSV (file, line, column, reason, record).
@@ -288,8 +261,8 @@ fn starts_with_brace<'a>(input: &mut Box<dyn Read + Send + 'a>) -> io::Result<bo
     Ok(answer)
 }
 
-/// Receives each parsed record (or reject) in file order.
-type Sink<'a, T> = dyn FnMut(Parsed<T>, &mut ReadSummary, &HeaderIndex) + 'a;
+/// Receives each parsed record (or reject) and its raw bytes, in file order.
+type Sink<'a, T> = dyn FnMut(Parsed<T>, &[u8], &mut ReadSummary, &HeaderIndex) + 'a;
 
 fn read_records<T: Send>(
     input: impl Read + Send,
@@ -314,8 +287,8 @@ fn read_records<T: Send>(
             file: name.to_string(),
             error: source,
         })?;
-    summary.rows = parse_records(input, header, name, &index, parse, &mut |item| {
-        sink(item, &mut summary, &index)
+    summary.rows = parse_records(input, header, name, &index, parse, &mut |item, raw| {
+        sink(item, raw, &mut summary, &index)
     })?;
     Ok(summary)
 }
@@ -357,8 +330,10 @@ fn read_jsonl<T>(
             break;
         }
         line_no += 1;
-        let text = String::from_utf8_lossy(&raw);
-        let text = text.trim_start_matches('\u{feff}').trim();
+        let record = without_line_end(&raw);
+        let record = record.strip_prefix("\u{feff}".as_bytes()).unwrap_or(record);
+        let text = String::from_utf8_lossy(record);
+        let text = text.trim();
         if text.is_empty() {
             continue;
         }
@@ -375,11 +350,17 @@ fn read_jsonl<T>(
             line: line_no,
             column: e.column,
             reason: e.reason,
-            record: text.to_string(),
+            record: raw_text(record),
         });
-        sink(item, &mut summary, &index);
+        sink(item, record, &mut summary, &index);
     }
     Ok(summary)
+}
+
+/// A line without its line end (`\n` or `\r\n`).
+fn without_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Pulls the wanted keys (matched without case) out of one JSON object, as

@@ -7,6 +7,7 @@
 pub mod aging;
 pub mod columns;
 pub mod date;
+pub mod holidays;
 pub mod kpis;
 pub mod ledger;
 pub mod money;

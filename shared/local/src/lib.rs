@@ -12,5 +12,6 @@ pub(crate) mod portal_sqlite;
 mod schema;
 mod sqlite;
 mod strategy_sqlite;
+mod tenants_sqlite;
 
 pub use sqlite::{RowCounts, SqliteStore};

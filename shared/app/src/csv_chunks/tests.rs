@@ -20,8 +20,36 @@ fn record_lines(first_line: u64, bytes: &[u8]) -> Vec<u64> {
     let parse = |_: &[Option<&str>], _: &HeaderIndex, _: u64| Ok(());
     parse_chunk(&chunk, "f", &index, &parse)
         .into_iter()
-        .map(|p| p.map_or(0, |(_, line)| line))
+        .map(|r| r.parsed.map_or(0, |(_, line)| line))
         .collect()
+}
+
+/// The raw text of each record of a chunk, as the rejects file keeps it.
+fn raw_records(bytes: &[u8]) -> Vec<String> {
+    let index = HeaderIndex {
+        positions: vec![Some(0)],
+        source_names: vec!["id".into()],
+    };
+    let chunk = Chunk {
+        seq: 0,
+        first_line: 2,
+        bytes: bytes.to_vec(),
+    };
+    let parse = |_: &[Option<&str>], _: &HeaderIndex, _: u64| Ok(());
+    parse_chunk(&chunk, "f", &index, &parse)
+        .into_iter()
+        .map(|r| raw_text(&chunk.bytes[r.raw]))
+        .collect()
+}
+
+#[test]
+fn a_records_raw_text_is_as_in_the_file_without_its_line_end() {
+    let crlf = b"a,\"x\r\ny\"\r\n\r\nb, \"q\"\"\" \r\nc";
+    assert_eq!(raw_records(crlf), ["a,\"x\r\ny\"", "b, \"q\"\"\" ", "c"]);
+    let lf = b"a,\"x\ny\"\n\nb,\"q\"\n";
+    assert_eq!(raw_records(lf), ["a,\"x\ny\"", "b,\"q\""]);
+    let unquoted = b"a,x \r\n\r\nb,y\nc,z";
+    assert_eq!(raw_records(unquoted), ["a,x ", "b,y", "c,z"]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use arflow_domain::ledger::Invoice;
 
-use crate::reader::{Reject, canonical_record};
+use crate::reader::Reject;
 
 /// Where a record sits: (chunk, record within the chunk), in file order.
 pub(super) type Key = (u64, u64);
@@ -16,6 +16,8 @@ pub(super) struct Held {
     pub key: Key,
     pub line: u64,
     pub invoice: Invoice,
+    /// The record as the file has it, for the rejects file.
+    pub record: String,
 }
 
 /// The hashes that occur more than once across `lists`, each sorted.
@@ -55,9 +57,10 @@ pub(super) fn settle(
     let mut rejects = Vec::new();
     for h in held {
         match first.get(&h.invoice.invoice_id) {
-            Some(first) => {
-                rejects.push((h.key, duplicate(file, column, h.line, &h.invoice, *first)))
-            }
+            Some(first) => rejects.push((
+                h.key,
+                duplicate(file, column, h.line, &h.invoice, *first, h.record),
+            )),
             None => {
                 first.insert(h.invoice.invoice_id.clone(), first_line(h.line));
                 accepted.push(h.invoice);
@@ -72,13 +75,15 @@ pub(super) fn first_line(line: u64) -> u64 {
     u64::from(u32::try_from(line).unwrap_or(u32::MAX))
 }
 
-/// The reject for `invoice` on `line`, whose id was first seen on `first`.
+/// The reject for `invoice` on `line` (`record` as the file has it), whose
+/// id was first seen on `first`.
 pub(super) fn duplicate(
     file: &str,
     column: &str,
     line: u64,
     invoice: &Invoice,
     first: u64,
+    record: String,
 ) -> Reject {
     Reject {
         file: file.to_string(),
@@ -88,7 +93,7 @@ pub(super) fn duplicate(
             "duplicate invoice id '{}' (first seen on line {first})",
             invoice.invoice_id
         ),
-        record: canonical_record(invoice),
+        record,
     }
 }
 

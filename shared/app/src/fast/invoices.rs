@@ -6,16 +6,18 @@
 //! Unlike the aging path, the invoices are kept (the caller keeps them all
 //! anyway), so duplicate ids are settled in memory: each worker keeps a
 //! 64-bit hash of every good row's id, and only rows whose hash occurs more
-//! than once are compared by their real ids, in file order.
+//! than once are compared by their real ids, in file order. The raw text
+//! of a repeat is not kept on the way: when there are repeats, the chunks
+//! holding them are read once more for their records as the file has them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use arflow_domain::ledger::Invoice;
 
 use super::dups::{self, Key};
 use super::{Context, Good, canonical, resolve, walk_chunk};
-use crate::csv_chunks::{Chunk, run_chunks, workers};
+use crate::csv_chunks::{Chunk, raw_text, run_chunks, workers};
 use crate::idset::hash;
 use crate::reader::{
     Progress, ReadError, ReadOptions, ReadSummary, Reject, open, read_ledger_from,
@@ -61,12 +63,84 @@ pub fn read_ledger_fast(
         },
         || (),
     )?;
-    Ok(deliver(
-        parts,
+    let Delivered {
+        rows,
+        mut rejects,
+        repeats,
+    } = deliver(parts, &name, &ctx.index.source_names[0], on_invoice);
+    if !repeats.is_empty() {
+        let mut records = raw_records(path, opts, progress, &repeats)?;
+        for (key, reject) in rejects.iter_mut().filter(|(key, _)| repeats.contains(key)) {
+            reject.record = records.remove(key).ok_or_else(|| changed(&name))?;
+        }
+    }
+    rejects.sort_unstable_by_key(|(key, _)| *key);
+    let rejects: Vec<Reject> = rejects.into_iter().map(|(_, r)| r).collect();
+    Ok(ReadSummary {
+        rows,
+        accepted: rows - rejects.len() as u64,
+        rejects,
+    })
+}
+
+fn changed(name: &str) -> ReadError {
+    ReadError::Csv {
+        file: name.to_string(),
+        line: 0,
+        message: "the file changed while it was read".into(),
+    }
+}
+
+/// The records at `keys` as the file has them, read again from `path`
+/// (only the chunks that hold one are parsed).
+fn raw_records(
+    path: &Path,
+    opts: &ReadOptions,
+    progress: Progress<'_>,
+    keys: &HashSet<Key>,
+) -> Result<HashMap<Key, String>, ReadError> {
+    let name = path.display().to_string();
+    let (mut input, _) = open(path, progress)?;
+    let (header, index) = resolve(&mut *input, &name, opts)?.ok_or_else(|| changed(&name))?;
+    let ctx = Context {
+        name: &name,
+        opts,
+        last_cell: index.positions.iter().flatten().copied().max().unwrap_or(0),
+        index,
+        by_customer: false,
+        colliding: None,
+    };
+    let seqs: BTreeSet<u64> = keys.iter().map(|(seq, _)| *seq).collect();
+    let states = (0..workers())
+        .map(|_| (HashMap::new(), canonical::Dates::default()))
+        .collect();
+    let ((), found) = run_chunks(
+        input,
+        header,
         &name,
-        &ctx.index.source_names[0],
-        on_invoice,
-    ))
+        states,
+        |(found, dates), chunk| {
+            if !seqs.contains(&chunk.seq) {
+                return;
+            }
+            let (mut rows, mut rejects) = (0, Vec::new());
+            walk_chunk(
+                chunk,
+                &ctx,
+                dates,
+                &mut rows,
+                &mut rejects,
+                |key, _, raw, _| {
+                    if keys.contains(&key) {
+                        found.insert(key, raw_text(raw));
+                    }
+                },
+            );
+        },
+        |(found, _)| found,
+        || (),
+    )?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// One worker's share: its chunks' good invoices, id hashes and rejects.
@@ -95,7 +169,7 @@ fn read_chunk(part: &mut Part, chunk: &Chunk, ctx: &Context<'_>) {
         dates,
     } = part;
     let mut invoices = Vec::new();
-    walk_chunk(chunk, ctx, dates, rows, rejects, |(_, k), line, good| {
+    walk_chunk(chunk, ctx, dates, rows, rejects, |(_, k), line, _, good| {
         let invoice = match good {
             Good::Row(row) => row.to_invoice(),
             Good::Invoice(invoice) => invoice,
@@ -109,14 +183,23 @@ fn read_chunk(part: &mut Part, chunk: &Chunk, ctx: &Context<'_>) {
     });
 }
 
-/// Hands out the invoices in file order, rejecting repeated ids as the
-/// general reader does, and returns the summary.
+/// What [`deliver`] handed out and held back.
+struct Delivered {
+    rows: u64,
+    /// Every reject with its key, not yet in file order.
+    rejects: Vec<(Key, Reject)>,
+    /// The keys of the repeated ids among them, whose record is still empty.
+    repeats: HashSet<Key>,
+}
+
+/// Hands out the invoices in file order and rejects repeated ids as the
+/// general reader does.
 fn deliver(
     parts: Vec<Part>,
     name: &str,
     column: &str,
     on_invoice: &mut dyn FnMut(Invoice),
-) -> ReadSummary {
+) -> Delivered {
     let mut chunks = Vec::new();
     let mut rejects = Vec::new();
     let mut hashes = Vec::new();
@@ -131,12 +214,16 @@ fn deliver(
     drop(hashes);
     chunks.sort_unstable_by_key(|c| c.seq);
     let mut first: HashMap<String, u64> = HashMap::new();
+    let mut repeats = HashSet::new();
     for chunk in chunks {
         for (k, line, invoice) in chunk.invoices {
             if !colliding.is_empty() && colliding.contains(&hash(invoice.invoice_id.as_bytes())) {
                 if let Some(seen) = first.get(&invoice.invoice_id) {
-                    let reject = dups::duplicate(name, column, line, &invoice, *seen);
-                    rejects.push(((chunk.seq, k), reject));
+                    let key = (chunk.seq, k);
+                    let reject =
+                        dups::duplicate(name, column, line, &invoice, *seen, String::new());
+                    rejects.push((key, reject));
+                    repeats.insert(key);
                     continue;
                 }
                 first.insert(invoice.invoice_id.clone(), dups::first_line(line));
@@ -144,11 +231,9 @@ fn deliver(
             on_invoice(invoice);
         }
     }
-    rejects.sort_unstable_by_key(|(key, _)| *key);
-    let rejects: Vec<Reject> = rejects.into_iter().map(|(_, r)| r).collect();
-    ReadSummary {
+    Delivered {
         rows,
-        accepted: rows - rejects.len() as u64,
         rejects,
+        repeats,
     }
 }

@@ -31,7 +31,7 @@ use arflow_domain::ledger::Invoice;
 use arflow_domain::row::{InvoiceRow, parse_invoice, parse_invoice_row};
 use chrono::NaiveDate;
 
-use crate::csv_chunks::{Chunk, Header, parse_chunk, read_header, run_chunks, workers};
+use crate::csv_chunks::{Chunk, Header, parse_chunk, raw_text, read_header, run_chunks, workers};
 use crate::idset::hash;
 use crate::reader::{
     MAX_COLUMNS, Progress, ReadError, ReadOptions, ReadSummary, Reject, open, read_ledger_from,
@@ -208,9 +208,9 @@ fn age_chunk(part: &mut Part, chunk: &Chunk, ctx: &Context<'_>) {
         dates,
         rows,
         rejects,
-        |key, line, good| match good {
-            Good::Row(row) => sink.accept_row(ctx, key, line, &row),
-            Good::Invoice(invoice) => sink.accept_invoice(ctx, key, line, invoice),
+        |key, line, raw, good| match good {
+            Good::Row(row) => sink.accept_row(ctx, key, line, raw, &row),
+            Good::Invoice(invoice) => sink.accept_invoice(ctx, key, line, raw, invoice),
         },
     );
 }
@@ -231,14 +231,15 @@ enum Good<'a> {
 
 /// Splits and validates every record of `chunk`, in order: counts it in
 /// `rows`, pushes a bad one to `rejects` and hands a good one to `on_good`
-/// with its key and line.
+/// with its key, line and raw bytes (as the file has them, line end left
+/// out).
 fn walk_chunk<'c>(
     chunk: &'c Chunk,
     ctx: &Context<'_>,
     dates: &mut canonical::Dates,
     rows: &mut u64,
     rejects: &mut Vec<(Key, Reject)>,
-    mut on_good: impl FnMut(Key, u64, Good<'c>),
+    mut on_good: impl FnMut(Key, u64, &'c [u8], Good<'c>),
 ) {
     let text = match memchr::memchr(b'"', &chunk.bytes) {
         None => std::str::from_utf8(&chunk.bytes).ok(),
@@ -248,14 +249,17 @@ fn walk_chunk<'c>(
         let parse = |f: &[Option<&str>], index: &HeaderIndex, _line: u64| {
             parse_invoice(f, index, &ctx.opts.format)
         };
-        for (k, item) in parse_chunk(chunk, ctx.name, &ctx.index, &parse)
+        for (k, record) in parse_chunk(chunk, ctx.name, &ctx.index, &parse)
             .into_iter()
             .enumerate()
         {
             let key = (chunk.seq, k as u64);
             *rows += 1;
-            match item {
-                Ok((invoice, line)) => on_good(key, line, Good::Invoice(invoice)),
+            match record.parsed {
+                Ok((invoice, line)) => {
+                    let raw = chunk.bytes.get(record.raw).unwrap_or_default();
+                    on_good(key, line, raw, Good::Invoice(invoice))
+                }
                 Err(reject) => rejects.push((key, reject)),
             }
         }
@@ -280,7 +284,7 @@ fn walk_chunk<'c>(
             None => parse_invoice_row(fields, &ctx.index, &ctx.opts.format),
         };
         match row {
-            Ok(row) => on_good(key, line_no, Good::Row(row)),
+            Ok(row) => on_good(key, line_no, line.as_bytes(), Good::Row(row)),
             Err(e) => rejects.push((
                 key,
                 Reject {
@@ -297,12 +301,23 @@ fn walk_chunk<'c>(
 
 impl Sink<'_> {
     /// Counts a good row, or holds it back when its id hash is shared.
-    fn accept_row(&mut self, ctx: &Context<'_>, key: Key, line: u64, row: &InvoiceRow<'_>) {
+    fn accept_row(
+        &mut self,
+        ctx: &Context<'_>,
+        key: Key,
+        line: u64,
+        raw: &[u8],
+        row: &InvoiceRow<'_>,
+    ) {
         let h = hash(row.invoice_id.as_bytes());
         match ctx.colliding {
             Some(c) if c.contains(&h) => {
-                let invoice = row.to_invoice();
-                self.held.push(Held { key, line, invoice });
+                self.held.push(Held {
+                    key,
+                    line,
+                    invoice: row.to_invoice(),
+                    record: raw_text(raw),
+                });
                 return;
             }
             Some(_) => {}
@@ -316,11 +331,23 @@ impl Sink<'_> {
         self.aging.add(&row.with_ids(String::new(), customer));
     }
 
-    fn accept_invoice(&mut self, ctx: &Context<'_>, key: Key, line: u64, invoice: Invoice) {
+    fn accept_invoice(
+        &mut self,
+        ctx: &Context<'_>,
+        key: Key,
+        line: u64,
+        raw: &[u8],
+        invoice: Invoice,
+    ) {
         let h = hash(invoice.invoice_id.as_bytes());
         match ctx.colliding {
             Some(c) if c.contains(&h) => {
-                self.held.push(Held { key, line, invoice });
+                self.held.push(Held {
+                    key,
+                    line,
+                    invoice,
+                    record: raw_text(raw),
+                });
                 return;
             }
             Some(_) => {}

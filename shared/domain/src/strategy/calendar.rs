@@ -4,20 +4,28 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
-use super::model::CalendarSpec;
+use super::model::{CalendarSpec, Holiday};
+use crate::holidays::HolidayCalendar;
 
 /// Weekend days and holidays, ready to ask "is this a business day?".
 #[derive(Clone, Debug, Default)]
 pub struct BusinessDays {
     /// Bit `n` set when weekday `n` (Monday = 0) is a weekend day.
     weekend: u8,
-    /// Sorted.
+    /// Sorted: the given dates, and the calendars' holidays of
+    /// [`CALENDAR_YEARS`].
     holidays: Vec<NaiveDate>,
+    /// Asked directly for a day outside [`CALENDAR_YEARS`].
+    calendars: Vec<HolidayCalendar>,
 }
 
 /// Longest run of non-business days looked through before giving up; a
 /// calendar with no business day at all moves nothing.
 const MAX_SHIFT: i64 = 400;
+
+/// The years whose calendar holidays are listed up front (a binary search
+/// away); other years ask the calendar's rules each time.
+const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
 impl BusinessDays {
     pub fn new(spec: &CalendarSpec) -> BusinessDays {
@@ -25,20 +33,39 @@ impl BusinessDays {
             .weekend
             .iter()
             .fold(0u8, |m, d| m | (1 << d.weekday().num_days_from_monday()));
-        let mut holidays = spec.holidays.clone();
+        let mut holidays = Vec::new();
+        let mut calendars: Vec<HolidayCalendar> = Vec::new();
+        for h in &spec.holidays {
+            match h {
+                Holiday::Date(d) => holidays.push(*d),
+                Holiday::Calendar(c) if !calendars.contains(c) => {
+                    calendars.push(*c);
+                    for year in CALENDAR_YEARS {
+                        holidays.extend(c.holidays_in(year));
+                    }
+                }
+                Holiday::Calendar(_) => {}
+            }
+        }
         holidays.sort_unstable();
         holidays.dedup();
-        BusinessDays { weekend, holidays }
+        BusinessDays {
+            weekend,
+            holidays,
+            calendars,
+        }
     }
 
     /// Whether any day could be a non-business day.
     pub fn is_trivial(&self) -> bool {
-        self.weekend == 0 && self.holidays.is_empty()
+        self.weekend == 0 && self.holidays.is_empty() && self.calendars.is_empty()
     }
 
     pub fn is_business_day(&self, d: NaiveDate) -> bool {
         self.weekend & (1 << d.weekday().num_days_from_monday()) == 0
             && self.holidays.binary_search(&d).is_err()
+            && (CALENDAR_YEARS.contains(&d.year())
+                || !self.calendars.iter().any(|c| c.is_holiday(d)))
     }
 
     /// `d`, or the first business day after it.
@@ -148,7 +175,10 @@ mod tests {
     fn weekends_and(holidays: &[&str]) -> BusinessDays {
         BusinessDays::new(&CalendarSpec {
             weekend: vec![WeekdayName::Saturday, WeekdayName::Sunday],
-            holidays: holidays.iter().map(|h| d(h)).collect(),
+            holidays: holidays
+                .iter()
+                .map(|h| Holiday::parse(h).unwrap())
+                .collect(),
         })
     }
 
@@ -159,6 +189,73 @@ mod tests {
         assert_eq!(cal.on_or_after(d("2024-06-04")), d("2024-06-04"));
         assert_eq!(cal.on_or_after(d("2024-12-25")), d("2024-12-27"));
         assert_eq!(cal.max_forward_shift(), 2);
+    }
+
+    #[test]
+    fn the_us_calendar_closes_christmas_and_new_year_but_not_boxing_day() {
+        let cal = weekends_and(&["US"]);
+        assert!(!cal.is_business_day(d("2024-12-25")));
+        assert!(!cal.is_business_day(d("2025-01-01")));
+        assert!(cal.is_business_day(d("2024-12-26")));
+        assert_eq!(cal.on_or_after(d("2024-12-25")), d("2024-12-26"));
+        assert!(!cal.is_business_day(d("2150-12-25")), "any year, by rule");
+        assert!(cal.is_business_day(d("2150-12-24")));
+        assert_eq!(cal.max_forward_shift(), 3, "Sat, Sun and a Monday holiday");
+    }
+
+    #[test]
+    fn calendars_and_dates_add_up() {
+        let cal = weekends_and(&["US", "2024-12-24", "DE"]);
+        assert!(!cal.is_business_day(d("2024-12-24")), "the date given");
+        assert!(
+            !cal.is_business_day(d("2024-12-26")),
+            "Germany's second day"
+        );
+        assert_eq!(cal.on_or_after(d("2024-12-24")), d("2024-12-27"));
+        assert!(!cal.is_business_day(d("2024-11-28")), "Thanksgiving");
+    }
+
+    #[test]
+    fn nothing_is_planned_on_christmas_under_the_default_strategy() {
+        use std::collections::HashMap;
+
+        use crate::ledger::{Invoice, InvoiceStatus};
+        use crate::money::Currency;
+        use crate::strategy::{DEFAULT_STRATEGY, PlanInput, Strategy, plan};
+
+        let strategy = Strategy::from_toml(DEFAULT_STRATEGY, "default.toml").unwrap();
+        let invoices: Vec<Invoice> = ["2024-12-25", "2024-12-11"]
+            .iter()
+            .enumerate()
+            .map(|(n, due)| Invoice {
+                invoice_id: format!("INV-{n}"),
+                customer_id: format!("C{n}"),
+                invoice_date: d("2024-11-01"),
+                due_date: d(due),
+                amount: 100_000,
+                currency: Currency::USD,
+                paid_amount: 0,
+                paid_date: None,
+                disputed: false,
+                status: InvoiceStatus::Open,
+            })
+            .collect();
+        let customers = HashMap::new();
+        let day = |as_of: &str| {
+            plan(&PlanInput {
+                as_of: d(as_of),
+                invoices: &invoices,
+                customers: &customers,
+                strategy: &strategy,
+                sent: &[],
+            })
+        };
+        assert!(day("2024-12-25").is_empty(), "{:#?}", day("2024-12-25"));
+        let after = day("2024-12-26");
+        assert!(
+            after.iter().any(|a| a.invoice_ids == ["INV-0"]),
+            "the due-day reminder comes the next business day: {after:#?}"
+        );
     }
 
     #[test]

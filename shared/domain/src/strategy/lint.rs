@@ -282,6 +282,26 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_holiday_calendar_is_an_error_at_its_entry() {
+        let text = "[tenant]\ncurrency = \"USD\"\n\n[tenant.calendar]\nholidays = [\n  \"US\",\n  \"2024-12-24\",\n  \"XX\",\n]\n\n[[segments]]\nname = \"all\"\n";
+        let d = lint(text, "s.toml", None);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].line, d[0].column, d[0].severity),
+            (8, 3, Severity::Error)
+        );
+        assert!(
+            d[0].message.contains("holidays: 'XX' is neither a date"),
+            "{}",
+            d[0].message
+        );
+        assert!(d[0].message.contains("GB-SCT"), "the known codes are named");
+        let ok = text.replace("\"XX\"", "\"de-by\"");
+        let s = Strategy::from_toml(&ok, "s.toml").unwrap();
+        assert_eq!(s.tenant.calendar.holidays.len(), 3);
+    }
+
+    #[test]
     fn unreachable_segments_and_missing_catch_all_are_warned() {
         let text = "[tenant]\ncurrency = \"USD\"\n\n[[segments]]\nname = \"all\"\n\n[[segments]]\nname = \"later\"\nwhen = { customer_type = [\"new\"] }\n";
         let d = lint(text, "s.toml", None);

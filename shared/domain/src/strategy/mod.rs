@@ -7,6 +7,7 @@ pub mod action;
 pub mod calendar;
 pub mod contact;
 pub mod events;
+pub mod holiday;
 pub mod lint;
 pub mod load;
 pub mod model;

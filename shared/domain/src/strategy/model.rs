@@ -4,7 +4,6 @@
 //! and the source of the published JSON Schema. Event sequences (onboarding,
 //! statements, disputes, credit, white glove) live in `events.rs`.
 
-use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +13,7 @@ use crate::template::{AnnualRate, DayCount, FeePolicy};
 
 use super::contact::ContactBudget;
 use super::events::Events;
+pub use super::holiday::Holiday;
 use super::threshold::Threshold;
 
 /// A whole collection strategy: who gets what, when.
@@ -152,10 +152,12 @@ pub struct CalendarSpec {
     /// Days of the week nothing is sent ("saturday", "sunday").
     #[serde(default)]
     pub weekend: Vec<WeekdayName>,
-    /// Dates nothing is sent (TOML dates or "YYYY-MM-DD" strings).
+    /// Days nothing is sent: public-holiday calendars by ISO 3166 code
+    /// ("US", "GB", "GB-SCT", "DE", "DE-BY", "FR", "IN", …) and single
+    /// dates ("YYYY-MM-DD" strings or TOML dates), e.g. `["US", "2024-12-24"]`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
-    pub holidays: Vec<NaiveDate>,
+    pub holidays: Vec<Holiday>,
 }
 
 /// A day of the week.

@@ -428,8 +428,12 @@ mod tests {
     fn missed_instalment_notifies_the_ar_team_once_per_plan_and_date() {
         let s = default_strategy().unwrap();
         assert_eq!(instalment_grace_days(&s), 3);
-        // 2024-02-19 is a Monday.
-        let a = missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-19"), &[]);
+        assert!(
+            missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-19"), &[]).is_empty(),
+            "not on Washington's Birthday, a US holiday in the default calendar"
+        );
+        // 2024-02-20 is a Tuesday.
+        let a = missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-20"), &[]);
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].rule, MISSED_INSTALMENT);
         assert_eq!(a[0].kind, ActionKind::Notify);
@@ -442,17 +446,17 @@ mod tests {
             a[0].explanation
                 .contains("400.00 USD due by then, 399.99 USD received")
         );
-        let next = missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-20"), &[]);
+        let next = missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-21"), &[]);
         assert_eq!(next[0].id, a[0].id, "the id does not depend on the day");
         let sent = [SentRecord::from(&a[0])];
         assert!(
-            missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-20"), &sent)
+            missed_instalment_actions(&s, &[missed("2024-02-15")], d("2024-02-21"), &sent)
                 .is_empty()
         );
         let mut other = missed("2024-02-15");
         other.plan_id = "PP-2".into();
         assert_ne!(
-            missed_instalment_actions(&s, &[other], d("2024-02-20"), &[])[0].id,
+            missed_instalment_actions(&s, &[other], d("2024-02-21"), &[])[0].id,
             a[0].id,
             "another plan, another notice"
         );

@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::customers::find;
+use super::money::{disputes_json, promises_json};
 use super::{Api, ApiResult, reply};
 use crate::WebStore;
 use crate::pages::today;
@@ -97,7 +98,11 @@ pub async fn list<S: WebStore, M: Sender + Send + 'static>(
             detail: json!(t),
         });
     }
-    for d in disputes.into_iter().filter(|d| d.customer_id == id) {
+    let disputes: Vec<_> = disputes
+        .into_iter()
+        .filter(|d| d.customer_id == id)
+        .collect();
+    for (d, detail) in disputes.iter().zip(disputes_json(&api, &disputes)?) {
         log.push(Entry {
             on: today(d.opened_at),
             at: Some(d.opened_at),
@@ -109,17 +114,21 @@ pub async fn list<S: WebStore, M: Sender + Send + 'static>(
                 d.state.as_str(),
                 d.reason
             ),
-            detail: json!(d),
+            detail,
         });
     }
-    for p in promises.into_iter().filter(|p| p.customer_id == id) {
+    let promises: Vec<_> = promises
+        .into_iter()
+        .filter(|p| p.customer_id == id)
+        .collect();
+    for (p, detail) in promises.iter().zip(promises_json(&api, &promises)?) {
         log.push(Entry {
             on: today(p.created_at),
             at: Some(p.created_at),
             direction: "received",
             source: "promise",
             summary: format!("promise to pay {} by {}", p.invoice_id, p.promised_date),
-            detail: json!(p),
+            detail,
         });
     }
     let actor = format!("customer:{id}");

@@ -9,12 +9,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::credit::{credit_json, standings};
+use super::money::customers_json;
 use super::{Api, ApiError, ApiResult, Q, reply};
 use crate::WebStore;
 
 /// Every customer, ordered by id.
 pub async fn list<S: WebStore, M: Sender + Send + 'static>(api: Api<S, M>) -> ApiResult {
-    reply(api.read(|s, t| s.customers(t))?)
+    let customers = api.read(|s, t| s.customers(t))?;
+    reply(customers_json(&api, &customers)?)
 }
 
 /// The customer `id` of the caller's tenant, or 404.
@@ -42,7 +44,9 @@ pub async fn one<S: WebStore, M: Sender + Send + 'static>(
     let customer = find(&api, &id)?;
     let day = api.day(q.as_of);
     let standing = standings(&api, std::slice::from_ref(&customer), day)?;
-    let mut v = json!(customer);
+    let mut v = customers_json(&api, std::slice::from_ref(&customer))?
+        .pop()
+        .unwrap_or_default();
     v["credit"] = standing.first().map(credit_json).unwrap_or_default();
     v["as_of"] = json!(day);
     reply(v)

@@ -5,12 +5,14 @@ use arflow_app::portal::{DisputeState, changes};
 use axum::extract::Path;
 use serde::Deserialize;
 
+use super::money::{dispute_json, disputes_json};
 use super::{Api, ApiError, ApiResult, Body, Write, reply};
 use crate::WebStore;
 
 /// Every dispute, ordered by (opened_at, id).
 pub async fn list<S: WebStore, M: Sender + Send + 'static>(api: Api<S, M>) -> ApiResult {
-    reply(api.read(|s, t| s.disputes(t))?)
+    let disputes = api.read(|s, t| s.disputes(t))?;
+    reply(disputes_json(&api, &disputes)?)
 }
 
 #[derive(Deserialize)]
@@ -44,5 +46,5 @@ pub async fn transition<S: WebStore, M: Sender + Send + 'static>(
             now,
         )
     })?;
-    reply(d)
+    reply(dispute_json(&api, &d)?)
 }

@@ -11,6 +11,7 @@ mod credit;
 mod customers;
 mod disputes;
 mod invoices;
+mod money;
 mod openapi;
 mod plans;
 mod reports;

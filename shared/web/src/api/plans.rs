@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use serde::Deserialize;
 
+use super::money::plan_json;
 use super::{Api, ApiError, ApiResult, Q, Write, reply};
 use crate::WebStore;
 
@@ -27,7 +28,8 @@ pub async fn list<S: WebStore, M: Sender + Send + 'static>(
         .into_iter()
         .filter(|p| q.state.as_deref().is_none_or(|s| s == p.state.as_str()))
         .filter(|p| q.customer.as_deref().is_none_or(|c| c == p.customer_id))
-        .collect();
+        .map(|p| plan_json(&p))
+        .collect::<Result<_, _>>()?;
     reply(plans)
 }
 
@@ -62,5 +64,5 @@ pub async fn transition<S: WebStore, M: Sender + Send + 'static>(
     let plan = api.change(|s, t, actor, now| {
         changes::move_plan(s, t, actor, &id, to, b.note.as_deref(), now)
     })?;
-    reply(plan)
+    reply(plan_json(&plan)?)
 }

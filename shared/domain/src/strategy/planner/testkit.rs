@@ -27,6 +27,7 @@ pub fn default() -> Strategy {
 pub fn default_every_day() -> Strategy {
     let mut s = default();
     s.tenant.calendar.weekend.clear();
+    s.tenant.calendar.holidays.clear();
     s
 }
 
