@@ -149,8 +149,10 @@ fn write_atomically(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>
         .and_then(|()| {
             std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
         });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    if result.is_err()
+        && let Err(e) = std::fs::remove_file(&tmp)
+    {
+        eprintln!("warning: could not remove {}: {e}", tmp.display());
     }
     result
 }

@@ -100,7 +100,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                eprintln!("warning: cannot listen for Ctrl-C ({e}); stop the server another way");
+                std::future::pending::<()>().await;
+            }
         })
         .await
         .context("serving")

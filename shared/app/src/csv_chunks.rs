@@ -182,7 +182,10 @@ pub(crate) fn run_chunks<S: Send, R: Send, M>(
                 s.spawn(move || {
                     while let Some(chunk) = next(&rx) {
                         work(&mut state, &chunk);
-                        let _ = spare.try_send(chunk.bytes);
+                        // A full pool frees the buffer instead of keeping it.
+                        if let Err(full) = spare.try_send(chunk.bytes) {
+                            drop(full);
+                        }
                     }
                     finish(state)
                 })
@@ -289,7 +292,10 @@ pub(crate) fn parse_records<T: Send>(
             // The bytes travel with the results: a record found bad only
             // in file order (a repeated id) is written as the file has it.
             let parsed = parse_chunk(chunk, name, index, parse);
-            let _ = tx.send((chunk.seq, parsed, chunk.bytes.clone()));
+            if tx.send((chunk.seq, parsed, chunk.bytes.clone())).is_err() {
+                // The collector stopped (an earlier error ended the read).
+                tracing::debug!("chunk {} parsed after the read ended", chunk.seq);
+            }
         },
         drop,
         || {

@@ -69,6 +69,8 @@ pub enum ObjectIngestError {
     Blob(#[from] BlobError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("writing the rejects report: {0}")]
+    Rejects(#[from] csv::Error),
 }
 
 impl From<IngestError> for ObjectIngestError {
@@ -199,7 +201,7 @@ pub fn ingest_object(
 
     if !rejects.is_empty() {
         let key = incoming.report_key(".rejects.csv");
-        handle.block_on(blobs.put(&key, rejects_csv(&rejects), "text/csv"))?;
+        handle.block_on(blobs.put(&key, rejects_csv(&rejects)?, "text/csv"))?;
         report.rejects_key = Some(key);
     }
     if let Some(body) = events.finish(&delivery)? {
@@ -282,17 +284,17 @@ fn spool(
 
 /// Rejects as CSV (file, line, column, reason, record), as `write_rejects`
 /// writes them locally.
-pub fn rejects_csv(rejects: &[Reject]) -> Vec<u8> {
+pub fn rejects_csv(rejects: &[Reject]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["file", "line", "column", "reason", "record"]);
+    w.write_record(["file", "line", "column", "reason", "record"])?;
     for r in rejects {
-        let _ = w.write_record([
+        w.write_record([
             r.file.as_str(),
             &r.line.to_string(),
             &r.column,
             &r.reason,
             &r.record,
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

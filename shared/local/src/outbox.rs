@@ -104,7 +104,10 @@ impl Outbox {
             Err(_) if !path.exists() => fs::rename(&tmp, path),
             Err(_) => Ok(()),
         };
-        let _ = fs::remove_file(&tmp);
+        if let Err(e) = fs::remove_file(&tmp) {
+            // The message is written; only a temporary file is left over.
+            eprintln!("warning: could not remove {}: {e}", tmp.display());
+        }
         linked.map(|()| path.to_path_buf())
     }
 }
