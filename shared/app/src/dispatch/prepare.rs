@@ -45,9 +45,11 @@ pub struct Renderer<'a> {
     templates: Cow<'a, TemplateSet>,
     company: Company,
     invoices: HashMap<&'a str, &'a Invoice>,
+    all: &'a [Invoice],
     /// Each customer's invoices open on `as_of`, for actions about the
-    /// whole account (credit hold, release, review).
-    open_by_customer: HashMap<&'a str, Vec<&'a Invoice>>,
+    /// whole account (credit hold, release, review); built the first time
+    /// one is rendered.
+    open_by_customer: std::sync::OnceLock<HashMap<&'a str, Vec<&'a Invoice>>>,
     customers: &'a HashMap<String, Customer>,
     as_of: NaiveDate,
 }
@@ -74,15 +76,8 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .map(|i| (i.invoice_id.as_str(), i))
                 .collect(),
-            open_by_customer: invoices
-                .iter()
-                .filter(|i| i.is_open_on(as_of) && i.outstanding_on(as_of) > 0)
-                .fold(HashMap::new(), |mut m, i| {
-                    m.entry(i.customer_id.as_str())
-                        .or_insert_with(Vec::new)
-                        .push(i);
-                    m
-                }),
+            all: invoices,
+            open_by_customer: std::sync::OnceLock::new(),
             customers,
             as_of,
         }
@@ -145,10 +140,22 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    fn open_by_customer(&self) -> &HashMap<&'a str, Vec<&'a Invoice>> {
+        self.open_by_customer.get_or_init(|| {
+            let mut by: HashMap<&'a str, Vec<&'a Invoice>> = HashMap::new();
+            for i in self.all {
+                if i.is_open_on(self.as_of) && i.outstanding_on(self.as_of) > 0 {
+                    by.entry(i.customer_id.as_str()).or_default().push(i);
+                }
+            }
+            by
+        })
+    }
+
     fn context(&self, a: &Action, customer: &Customer) -> Result<MessageContext, PrepareError> {
         // An action about the whole account lists its open invoices.
         let invoices: Vec<&Invoice> = if a.invoice_ids.is_empty() {
-            (self.open_by_customer.get(a.customer_id.as_str()))
+            (self.open_by_customer().get(a.customer_id.as_str()))
                 .cloned()
                 .unwrap_or_default()
         } else {

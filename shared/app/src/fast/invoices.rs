@@ -42,14 +42,7 @@ pub fn read_ledger_fast(
     let Some((header, index)) = resolve(&mut *input, &name, opts)? else {
         return Ok(ReadSummary::default());
     };
-    let ctx = Context {
-        name: &name,
-        opts,
-        last_cell: index.positions.iter().flatten().copied().max().unwrap_or(0),
-        index,
-        by_customer: false,
-        colliding: None,
-    };
+    let ctx = Context::new(&name, opts, index, false, None);
     let states = (0..workers()).map(|_| Part::default()).collect();
     let ((), parts) = run_chunks(
         input,
@@ -102,14 +95,7 @@ fn raw_records(
     let name = path.display().to_string();
     let (mut input, _) = open(path, progress)?;
     let (header, index) = resolve(&mut *input, &name, opts)?.ok_or_else(|| changed(&name))?;
-    let ctx = Context {
-        name: &name,
-        opts,
-        last_cell: index.positions.iter().flatten().copied().max().unwrap_or(0),
-        index,
-        by_customer: false,
-        colliding: None,
-    };
+    let ctx = Context::new(&name, opts, index, false, None);
     let seqs: BTreeSet<u64> = keys.iter().map(|(seq, _)| *seq).collect();
     let states = (0..workers())
         .map(|_| (HashMap::new(), canonical::Dates::default()))

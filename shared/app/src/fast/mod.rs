@@ -123,6 +123,25 @@ struct Context<'a> {
     colliding: Option<&'a HashSet<u64>>,
 }
 
+impl<'a> Context<'a> {
+    fn new(
+        name: &'a str,
+        opts: &'a ReadOptions,
+        index: HeaderIndex,
+        by_customer: bool,
+        colliding: Option<&'a HashSet<u64>>,
+    ) -> Self {
+        Context {
+            name,
+            opts,
+            last_cell: index.positions.iter().flatten().copied().max().unwrap_or(0),
+            index,
+            by_customer,
+            colliding,
+        }
+    }
+}
+
 fn scan(
     mut input: Box<dyn Read + Send + '_>,
     name: &str,
@@ -133,14 +152,7 @@ fn scan(
     let Some((header, index)) = resolve(&mut *input, name, opts)? else {
         return Ok(None);
     };
-    let ctx = Context {
-        name,
-        opts,
-        last_cell: index.positions.iter().flatten().copied().max().unwrap_or(0),
-        index,
-        by_customer: request.by_customer,
-        colliding,
-    };
+    let ctx = Context::new(name, opts, index, request.by_customer, colliding);
     let states = (0..workers())
         .map(|_| Part {
             aging: request.aging(),
