@@ -1,6 +1,6 @@
 //! Calendar dates: the one date parser arflow uses.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// Parses a date: ISO `YYYY-MM-DD` is always accepted; `format` (strftime,
 /// e.g. `%m/%d/%Y`) is tried first when given.
@@ -39,6 +39,36 @@ pub struct DateError {
     pub expected: Option<String>,
 }
 
+/// Appends `d` as `YYYY-MM-DD`, exactly as `Display` writes it, without the
+/// formatting machinery (explanations and action ids write many dates).
+pub fn push_iso(s: &mut String, d: NaiveDate) {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        s.push_str(&d.to_string());
+        return;
+    }
+    let y = y as u32;
+    let digits = [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        10,
+        m / 10,
+        m % 10,
+        10,
+        day / 10,
+        day % 10,
+    ];
+    for n in digits {
+        s.push(if n == 10 {
+            '-'
+        } else {
+            char::from(b'0' + n as u8)
+        });
+    }
+}
+
 /// Calendar days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
@@ -50,6 +80,21 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn push_iso_writes_what_display_writes() {
+        for day in [
+            d(2024, 1, 9),
+            d(1999, 12, 31),
+            d(10, 10, 10),
+            d(12345, 6, 7),
+            d(-3, 6, 7),
+        ] {
+            let mut s = String::new();
+            push_iso(&mut s, day);
+            assert_eq!(s, day.to_string());
+        }
     }
 
     #[test]

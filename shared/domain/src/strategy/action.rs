@@ -215,12 +215,11 @@ pub fn action_id(
     for id in sorted_invoice_ids {
         field(id.as_bytes());
     }
-    field(
-        nominal_day
-            .map(|d| d.to_string())
-            .unwrap_or_default()
-            .as_bytes(),
-    );
+    let mut day = String::with_capacity(10);
+    if let Some(d) = nominal_day {
+        crate::date::push_iso(&mut day, d);
+    }
+    field(day.as_bytes());
     let digest = h.finalize();
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(32);

@@ -230,17 +230,27 @@ fn reason(
     what: &str,
     last: Option<NaiveDate>,
 ) -> String {
-    let last = match last {
-        Some(d) => format!("last {what} {d}"),
-        None => format!("no earlier {what}"),
-    };
-    format!(
-        "{}; {} of segment '{}' matched; {last}{}",
-        explain::invoice_status(inv, day.as_of),
-        hit.step.label(),
-        seg.name,
-        explain::timing(hit.nominal, hit.effective, day.as_of)
-    )
+    let mut s = String::with_capacity(160);
+    explain::push_invoice_status(&mut s, inv, day.as_of);
+    s.push_str("; ");
+    s.push_str(hit.step.label());
+    s.push_str(" of segment '");
+    s.push_str(seg.name);
+    s.push_str("' matched; ");
+    match last {
+        Some(d) => {
+            s.push_str("last ");
+            s.push_str(what);
+            s.push(' ');
+            explain::push_date(&mut s, d);
+        }
+        None => {
+            s.push_str("no earlier ");
+            s.push_str(what);
+        }
+    }
+    explain::push_timing(&mut s, hit.nominal, hit.effective, day.as_of);
+    s
 }
 
 fn escalation<'t>(
@@ -295,13 +305,15 @@ fn escalation<'t>(
     {
         return;
     }
-    let reason = format!(
-        "{}; escalation '{}' of segment '{}' matched: {why}{}",
-        explain::invoice_status(inv, day.as_of),
-        spec.name,
-        seg.name,
-        explain::timing(nominal, effective, day.as_of)
-    );
+    let mut reason = String::with_capacity(160);
+    explain::push_invoice_status(&mut reason, inv, day.as_of);
+    reason.push_str("; escalation '");
+    reason.push_str(&spec.name);
+    reason.push_str("' of segment '");
+    reason.push_str(seg.name);
+    reason.push_str("' matched: ");
+    reason.push_str(&why);
+    explain::push_timing(&mut reason, nominal, effective, day.as_of);
     let mut add = |kind, role, template: Option<&'t str>| {
         if let Some(template) = template {
             tasks.add(Task {
@@ -357,7 +369,7 @@ impl<'t> Tasks<'t> {
         match found {
             Some((g, invoices, reasons)) => {
                 invoices.push(t.invoice);
-                reasons.push(t.reason.clone());
+                reasons.push(t.reason);
                 if t.severity > g.severity {
                     g.rule = t.rule;
                     g.template = t.template;
@@ -366,7 +378,8 @@ impl<'t> Tasks<'t> {
                 g.nominal = g.nominal.max(t.nominal);
             }
             None => {
-                let (invoices, reasons) = (vec![t.invoice], vec![t.reason.clone()]);
+                let mut t = t;
+                let (invoices, reasons) = (vec![t.invoice], vec![std::mem::take(&mut t.reason)]);
                 self.groups.push((t, invoices, reasons));
             }
         }
@@ -385,11 +398,12 @@ impl<'t> Tasks<'t> {
                 template: Some(t.template),
                 invoices,
                 nominal: Some(t.nominal),
-                explanation: format!(
-                    "{}; for {}",
-                    explain::consolidated(what, &reasons),
-                    t.role.as_str()
-                ),
+                explanation: {
+                    let mut s = explain::consolidated(what, reasons.iter().map(String::as_str));
+                    s.push_str("; for ");
+                    s.push_str(t.role.as_str());
+                    s
+                },
                 tone: t.tone,
             };
             out.push(day.internal(customer_id, t.role, draft));

@@ -162,7 +162,6 @@ fn assemble<'x>(
     stages.sort_by_key(|(i, _)| *i);
     stages.dedup_by_key(|(i, _)| *i);
     let invoices: Vec<u32> = stages.iter().map(|(i, _)| *i).collect();
-    let reasons: Vec<String> = group.iter().map(|c| c.reason.clone()).collect();
     let mut skipped: Vec<(&str, &str)> = group
         .iter()
         .flat_map(|c| c.skipped.iter().copied())
@@ -174,7 +173,7 @@ fn assemble<'x>(
         .map(|(label, why)| format!("{label} ({why})"))
         .collect();
     // The steps skipped are named once for the whole message.
-    let mut explanation = explain::consolidated(what, &reasons);
+    let mut explanation = explain::consolidated(what, group.iter().map(|c| c.reason.as_str()));
     if !skipped.is_empty() {
         explanation.push_str("; skipped: ");
         explanation.push_str(&skipped.join(", "));

@@ -3,6 +3,7 @@
 
 use crate::strategy::events::MessageEvent;
 use crate::strategy::planner::build::Day;
+use crate::strategy::planner::explain;
 use crate::strategy::planner::guards::{Candidate, Category};
 use crate::strategy::planner::summary::Summary;
 use crate::strategy::sent_index::rule;
@@ -23,7 +24,10 @@ pub(super) fn invoice_notifications<'e>(
             && day.window(v.invoice_date).is_some()
             && !day.sent.invoice(&v.invoice_id).is_some_and(|m| m.notified)
         {
-            let reason = format!("{} was issued on {}", v.invoice_id, v.invoice_date);
+            let mut reason = String::with_capacity(v.invoice_id.len() + 25);
+            reason.push_str(&v.invoice_id);
+            reason.push_str(" was issued on ");
+            explain::push_date(&mut reason, v.invoice_date);
             candidates.push(message(
                 Category::InvoiceNotification,
                 n.channel,
