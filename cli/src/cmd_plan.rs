@@ -9,6 +9,7 @@ use arflow_app::planning::{
 };
 use arflow_domain::strategy::action::channel_str;
 use arflow_domain::strategy::calendar::BusinessDays;
+use arflow_domain::strategy::contact::HeldBack;
 use arflow_domain::strategy::{Action, DEFAULT_STRATEGY, Recipients, Strategy};
 use chrono::NaiveDate;
 
@@ -54,6 +55,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let defaults = strategy_defaults(args.strategy.as_deref())?;
     let PlannedDay {
         actions,
+        held,
         invoices,
         customers,
         strategy,
@@ -68,6 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         PlanFormat::Table => {
             print!("{}", render(actions));
             println!("{}", totals(actions, args.as_of));
+            print!("{}", render_held(&held));
             if !BusinessDays::new(&strategy.tenant.calendar).is_business_day(args.as_of) {
                 println!(
                     "{} is not a business day in the strategy's calendar: nothing is planned on it",
@@ -226,6 +229,21 @@ pub fn render(actions: &[Action]) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
         out.push_str(&format!("    {}\n", a.explanation));
+    }
+    out
+}
+
+/// The reminders the contact budget holds back, one customer a line.
+pub fn render_held(held: &[HeldBack]) -> String {
+    if held.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "Held back by the contact budget ({} customer(s)):\n",
+        held.len()
+    );
+    for h in held {
+        out.push_str(&format!("  {}: {h}\n", h.customer_id));
     }
     out
 }

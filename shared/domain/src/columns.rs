@@ -27,7 +27,7 @@ pub const LEDGER_REQUIRED: [&str; 5] = [
 ];
 
 /// The canonical customer columns.
-pub const CUSTOMER_COLUMNS: [&str; 14] = [
+pub const CUSTOMER_COLUMNS: [&str; 15] = [
     "customer_id",
     "name",
     "email",
@@ -42,6 +42,7 @@ pub const CUSTOMER_COLUMNS: [&str; 14] = [
     "account_manager",
     "sales_manager",
     "tags",
+    "country",
 ];
 pub const CUSTOMER_REQUIRED: [&str; 1] = ["customer_id"];
 

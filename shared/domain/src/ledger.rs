@@ -212,6 +212,11 @@ pub struct Customer {
     pub account_manager: Option<String>,
     pub sales_manager: Option<String>,
     pub tags: Vec<String>,
+    /// ISO 3166 country (or country-region, "GB-SCT") of the bill-to
+    /// address; its holiday calendar, when arflow has one, holds messages
+    /// to this customer on its public holidays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 #[cfg(test)]

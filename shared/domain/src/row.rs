@@ -256,6 +256,20 @@ fn text(v: Option<&str>) -> Option<String> {
 }
 
 /// Parses a customer record whose fields are in `CUSTOMER_COLUMNS` order.
+/// "DE", "gb-sct": two letters, optionally a region of up to three
+/// letters or digits.
+fn is_country_code(s: &str) -> bool {
+    let (country, region) = match s.split_once('-') {
+        Some((c, r)) => (c, Some(r)),
+        None => (s, None),
+    };
+    country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_alphabetic())
+        && region.is_none_or(|r| {
+            (1..=3).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
 pub fn parse_customer(
     f: &Fields<'_>,
     index: &HeaderIndex,
@@ -330,6 +344,18 @@ pub fn parse_customer(
             ),
         ));
     }
+    if let Some(c) = f[14]
+        && !is_country_code(c.trim())
+    {
+        return Err(err(
+            index,
+            14,
+            format!(
+                "'{}' is not an ISO 3166 country code (e.g. DE, or GB-SCT with a region)",
+                c.trim()
+            ),
+        ));
+    }
     Ok(Customer {
         name: text(f[1]).unwrap_or_else(|| customer_id.clone()),
         customer_id,
@@ -345,6 +371,7 @@ pub fn parse_customer(
         account_manager: text(f[11]),
         sales_manager: text(f[12]),
         tags: list(f[13]),
+        country: text(f[14]).map(|c| c.to_ascii_uppercase()),
     })
 }
 

@@ -112,7 +112,7 @@ pub fn invoice(row: &Row<'_>, at: usize) -> Result<Invoice, Fail> {
 /// The customer columns, in the order `customer` reads them.
 pub const CUSTOMER_COLUMNS: &str = "customer_id, name, emails, phone, kind, credit_limit, \
      credit_currency, timezone, language, white_glove, opted_out, account_manager, \
-     sales_manager, tags";
+     sales_manager, tags, country";
 
 pub fn customer(row: &Row<'_>) -> Result<Customer, Fail> {
     let customer_id: String = row.get(0)?;
@@ -138,6 +138,7 @@ pub fn customer(row: &Row<'_>) -> Result<Customer, Fail> {
         account_manager: row.get(11)?,
         sales_manager: row.get(12)?,
         tags: list(row, 13, "customer", id)?,
+        country: row.get(14)?,
         customer_id,
     })
 }

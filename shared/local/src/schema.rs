@@ -237,6 +237,8 @@ const MIGRATIONS: &[&str] = &[
     // 7: each invoice's own stage in a grouped reminder (a JSON list
     // parallel to invoice_ids; empty when every invoice is at the rule).
     "ALTER TABLE sent_log ADD COLUMN stages TEXT NOT NULL DEFAULT '[]';",
+    // 8: the customer's country (holiday calendar for messages to it).
+    "ALTER TABLE customers ADD COLUMN country TEXT;",
 ];
 
 /// The schema version this build writes.

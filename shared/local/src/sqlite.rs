@@ -200,7 +200,7 @@ impl SqliteStore {
             }
             let mut upsert_customer = tx.prepare_cached(&format!(
                 "INSERT OR REPLACE INTO customers (tenant, {})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 codec::CUSTOMER_COLUMNS
             ))?;
             for c in customers {
@@ -220,6 +220,7 @@ impl SqliteStore {
                     c.account_manager,
                     c.sales_manager,
                     json_list(&c.tags),
+                    c.country,
                 ])?;
             }
             if !changes.is_empty() || !customers.is_empty() {

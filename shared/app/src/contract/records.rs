@@ -20,6 +20,7 @@ fn full_customer(id: &str) -> Customer {
         account_manager: Some("anna@example.com".into()),
         sales_manager: Some("sam@example.com".into()),
         tags: vec!["key-account".into(), "dach".into()],
+        country: Some("DE-BY".into()),
     }
 }
 

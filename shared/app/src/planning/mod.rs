@@ -15,6 +15,7 @@ mod strategy;
 use std::collections::HashMap;
 
 use arflow_domain::ledger::{Customer, Invoice};
+use arflow_domain::strategy::contact::HeldBack;
 use arflow_domain::strategy::{Action, Strategy};
 use chrono::NaiveDate;
 
@@ -35,6 +36,8 @@ pub struct PlannedDay {
     /// file or a default.
     pub strategy_version: Option<u64>,
     pub actions: Vec<Action>,
+    /// Reminders due that the contact budget holds back until a later day.
+    pub held: Vec<HeldBack>,
     pub invoices: Vec<Invoice>,
     pub customers: HashMap<String, Customer>,
 }
@@ -96,6 +99,7 @@ pub fn plan_with(
         strategy,
         strategy_version,
         actions: day.actions,
+        held: day.held,
         invoices: day.invoices,
         customers,
     }

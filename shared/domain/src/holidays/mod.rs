@@ -99,6 +99,21 @@ impl HolidayCalendar {
         self.code
     }
 
+    /// Every calendar.
+    pub fn all() -> impl Iterator<Item = HolidayCalendar> {
+        CALENDARS.iter().copied()
+    }
+
+    /// The calendar of a customer's country: its own code ("GB-SCT"), else
+    /// the country's ("DE-XX" → "DE"); None when arflow has none.
+    pub fn for_country(country: &str) -> Option<HolidayCalendar> {
+        let country = country.trim();
+        HolidayCalendar::parse(country).or_else(|| {
+            let (nation, _) = country.split_once('-')?;
+            HolidayCalendar::parse(nation)
+        })
+    }
+
     /// Every known code.
     pub fn codes() -> impl Iterator<Item = &'static str> {
         CALENDARS.iter().map(|c| c.code)

@@ -209,3 +209,34 @@ fn borrowed_row_is_the_owned_invoice() {
         parse_invoice(&fields, &idx, &ValueFormat::default())
     );
 }
+
+#[test]
+fn a_customers_country_is_an_iso_code_kept_upper_case() {
+    use crate::columns::{CUSTOMER_COLUMNS, CUSTOMER_REQUIRED};
+    // A file with only the id and country columns.
+    let header = ["customer_id", "country"];
+    let idx = HeaderIndex::resolve(
+        &header,
+        &CUSTOMER_COLUMNS,
+        &CUSTOMER_REQUIRED,
+        &ColumnMapping::default(),
+    )
+    .unwrap();
+    let parse = |country: &str| {
+        parse_customer(
+            &canonical_fields(&idx, &["C1", country]),
+            &idx,
+            &ValueFormat::default(),
+        )
+    };
+    assert_eq!(parse("de").unwrap().country.as_deref(), Some("DE"));
+    assert_eq!(parse("gb-sct").unwrap().country.as_deref(), Some("GB-SCT"));
+    assert_eq!(parse("").unwrap().country, None);
+    let e = parse("Germany").unwrap_err();
+    assert_eq!(e.column, "country");
+    assert!(
+        e.reason
+            .contains("'Germany' is not an ISO 3166 country code"),
+        "{e:?}"
+    );
+}

@@ -94,6 +94,53 @@ impl ContactBudget {
     }
 }
 
+impl ContactBudget {
+    /// The first day after `day` on which a dunning message may go out
+    /// (a business day the budget allows), looking four weeks ahead.
+    pub fn next_allowed(
+        &self,
+        day: chrono::NaiveDate,
+        earlier: &[chrono::NaiveDate],
+        min_gap: i64,
+        is_business_day: impl Fn(chrono::NaiveDate) -> bool,
+    ) -> Option<chrono::NaiveDate> {
+        day.iter_days()
+            .skip(1)
+            .take(28)
+            .find(|d| is_business_day(*d) && self.allows(*d, earlier, min_gap).is_ok())
+    }
+}
+
+/// Reminders due for a customer today that the contact budget holds back:
+/// they stay due and go out in the first message it allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldBack {
+    pub customer_id: String,
+    /// Sorted.
+    pub invoice_ids: Vec<String>,
+    pub why: Held,
+    /// The first day the budget allows a reminder again (None when not
+    /// within four weeks, e.g. no send day is a business day).
+    pub until: Option<chrono::NaiveDate>,
+}
+
+impl std::fmt::Display for HeldBack {
+    /// "reminders for INV-1, INV-2 held back by the contact budget until
+    /// 2024-09-05 (minimum gap between reminders (1 more day(s)))".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "reminder(s) for {} held back by the contact budget",
+            self.invoice_ids.join(", ")
+        )?;
+        match self.until {
+            Some(d) => write!(f, " until {d}")?,
+            None => f.write_str(" (no allowed day within four weeks)")?,
+        }
+        write!(f, " ({})", self.why)
+    }
+}
+
 /// Why the budget holds a reminder back today.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Held {
@@ -145,5 +192,33 @@ mod tests {
         };
         assert_eq!(thu.allows(d("2024-09-10"), &[], 3), Err(Held::NotASendDay));
         assert_eq!(thu.allows(d("2024-09-12"), &[], 3), Ok(()));
+    }
+
+    #[test]
+    fn the_next_allowed_day_respects_the_gap_send_days_and_business_days() {
+        let every_day = |_: NaiveDate| true;
+        let b = ContactBudget::default();
+        // Sent Monday 09-09 with a 3-day gap: Thursday 09-12 is next.
+        assert_eq!(
+            b.next_allowed(d("2024-09-10"), &[d("2024-09-09")], 3, every_day),
+            Some(d("2024-09-12"))
+        );
+        // Two in the week (09-03, 09-07): 09-10 is the first with one left.
+        let two = [d("2024-09-03"), d("2024-09-07")];
+        assert_eq!(
+            b.next_allowed(d("2024-09-08"), &two, 2, every_day),
+            Some(d("2024-09-10"))
+        );
+        let thu = ContactBudget {
+            send_days: vec![WeekdayName::Thursday],
+            ..ContactBudget::default()
+        };
+        // Thursday 09-12 is a holiday: the next Thursday.
+        let not_12th = |x: NaiveDate| x != d("2024-09-12");
+        assert_eq!(
+            thu.next_allowed(d("2024-09-10"), &[], 3, not_12th),
+            Some(d("2024-09-19"))
+        );
+        assert_eq!(thu.next_allowed(d("2024-09-10"), &[], 3, |_| false), None);
     }
 }

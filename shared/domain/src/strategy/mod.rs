@@ -22,7 +22,9 @@ mod validate;
 pub use action::{Action, ActionKind, Recipients};
 pub use load::{Diagnostic, Severity, StrategyError};
 pub use model::{Role, Strategy, Tone};
-pub use planner::{CreditStanding, PlanInput, Planner, credit_standings, plan};
+pub use planner::{
+    CreditStanding, DayPlan, PlanInput, Planner, credit_standings, plan, plan_with_held,
+};
 pub use sent_index::SentIndex;
 pub use simulate::{Simulation, simulate};
 

@@ -113,35 +113,38 @@ const SALES_MANAGERS: [&str; 6] = [
     "max.jensen",
 ];
 
-/// (timezone, language, region) choices by billing currency.
-fn locales(currency: Currency) -> &'static [(&'static str, &'static str, &'static str)] {
+/// (timezone, language, region tag, ISO 3166 country).
+type Locale = (&'static str, &'static str, &'static str, &'static str);
+
+/// Locale choices by billing currency.
+fn locales(currency: Currency) -> &'static [Locale] {
     match currency.code() {
         "USD" => &[
-            ("America/New_York", "en", "na"),
-            ("America/Chicago", "en", "na"),
-            ("America/Denver", "en", "na"),
-            ("America/Los_Angeles", "en", "na"),
-            ("America/Mexico_City", "es", "latam"),
+            ("America/New_York", "en", "na", "US"),
+            ("America/Chicago", "en", "na", "US"),
+            ("America/Denver", "en", "na", "US"),
+            ("America/Los_Angeles", "en", "na", "US"),
+            ("America/Mexico_City", "es", "latam", "MX"),
         ],
         "EUR" => &[
-            ("Europe/Berlin", "de", "emea"),
-            ("Europe/Paris", "fr", "emea"),
-            ("Europe/Madrid", "es", "emea"),
-            ("Europe/Amsterdam", "nl", "emea"),
-            ("Europe/Rome", "it", "emea"),
+            ("Europe/Berlin", "de", "emea", "DE"),
+            ("Europe/Paris", "fr", "emea", "FR"),
+            ("Europe/Madrid", "es", "emea", "ES"),
+            ("Europe/Amsterdam", "nl", "emea", "NL"),
+            ("Europe/Rome", "it", "emea", "IT"),
         ],
-        "GBP" => &[("Europe/London", "en", "emea")],
-        "JPY" => &[("Asia/Tokyo", "ja", "apac")],
-        "AUD" => &[("Australia/Sydney", "en", "apac")],
+        "GBP" => &[("Europe/London", "en", "emea", "GB")],
+        "JPY" => &[("Asia/Tokyo", "ja", "apac", "JP")],
+        "AUD" => &[("Australia/Sydney", "en", "apac", "AU")],
         "CAD" => &[
-            ("America/Toronto", "en", "na"),
-            ("America/Montreal", "fr", "na"),
+            ("America/Toronto", "en", "na", "CA"),
+            ("America/Montreal", "fr", "na", "CA"),
         ],
-        "INR" => &[("Asia/Kolkata", "en", "apac")],
+        "INR" => &[("Asia/Kolkata", "en", "apac", "IN")],
         _ => &[
-            ("Europe/London", "en", "emea"),
-            ("America/New_York", "en", "na"),
-            ("Asia/Singapore", "en", "apac"),
+            ("Europe/London", "en", "emea", "GB"),
+            ("America/New_York", "en", "na", "US"),
+            ("Asia/Singapore", "en", "apac", "SG"),
         ],
     }
 }
@@ -236,7 +239,7 @@ pub(super) fn build(params: &SynthParams, n: u64) -> (Profile, Customer) {
         let unit = 1000 * 10i64.pow(currency.exponent());
         ((minor + unit / 2) / unit).max(1) * unit
     });
-    let (tz, lang, region) = *r.pick(locales(currency));
+    let (tz, lang, region, country) = *r.pick(locales(currency));
     let timezone = (!r.chance(1_000)).then(|| tz.to_string());
     let language = (!r.chance(1_000)).then(|| lang.to_string());
     let white_glove = match kind {
@@ -284,6 +287,7 @@ pub(super) fn build(params: &SynthParams, n: u64) -> (Profile, Customer) {
         account_manager,
         sales_manager,
         tags,
+        country: Some(country.to_string()),
     };
     let profile = Profile {
         id,

@@ -70,5 +70,6 @@ pub fn customer_fields(c: &Customer) -> [String; CUSTOMER_COLUMNS.len()] {
         c.account_manager.clone().unwrap_or_default(),
         c.sales_manager.clone().unwrap_or_default(),
         c.tags.join(";"),
+        c.country.clone().unwrap_or_default(),
     ]
 }

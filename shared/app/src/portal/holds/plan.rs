@@ -12,11 +12,14 @@ use std::collections::{HashMap, HashSet};
 use arflow_domain::ledger::{Channel, Customer, Invoice};
 use arflow_domain::money::{Currency, Money};
 use arflow_domain::sent::SentRecord;
+use arflow_domain::strategy::contact::HeldBack;
 use arflow_domain::strategy::portal::{
     BrokenPromiseDue, InstalmentDue, MissedInstalmentDue, first_missed_instalment,
     instalment_grace_days, missed_instalment_actions, portal_actions,
 };
-use arflow_domain::strategy::{Action, ActionKind, PlanInput, Recipients, Strategy, plan};
+use arflow_domain::strategy::{
+    Action, ActionKind, DayPlan, PlanInput, Recipients, Strategy, plan_with_held,
+};
 use chrono::NaiveDate;
 
 use super::{Holds, broken_promises};
@@ -29,6 +32,8 @@ use crate::portal::PlanState;
 pub struct HeldDay {
     pub invoices: Vec<Invoice>,
     pub actions: Vec<Action>,
+    /// Reminders the contact budget holds back today.
+    pub held: Vec<HeldBack>,
 }
 
 fn display(minor: i64, currency: &str) -> String {
@@ -173,7 +178,7 @@ impl Holds {
                 .collect()
         };
         let mut invoices = self.apply(ledger, as_of);
-        let mut actions = plan(&PlanInput {
+        let DayPlan { mut actions, held } = plan_with_held(&PlanInput {
             as_of,
             invoices: &invoices,
             customers,
@@ -186,7 +191,11 @@ impl Holds {
         actions.extend(missed_instalment_actions(strategy, missed, as_of, sent));
         self.route(&mut actions, customers);
         invoices.extend(set_aside);
-        HeldDay { invoices, actions }
+        HeldDay {
+            invoices,
+            actions,
+            held,
+        }
     }
 
     /// Each instalment of an approved plan with an invoice open on `as_of`

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::holidays::HolidayCalendar;
 use crate::ledger::{Channel, Customer, Invoice};
 
 use super::super::action::{Action, ActionKind, Recipients, Target, action_id};
@@ -19,6 +20,9 @@ pub struct Day<'a, 's> {
     pub as_of: NaiveDate,
     /// Send time of internal actions (tenant zone), computed once.
     pub internal_time: String,
+    /// The holiday calendars `as_of` is a holiday in (for customers'
+    /// countries), computed once.
+    pub holiday_in: Vec<HolidayCalendar>,
 }
 
 /// What an action is about, before it gets an id.
@@ -41,11 +45,24 @@ impl<'a, 's> Day<'a, 's> {
     ) -> Self {
         Day {
             internal_time: scheduled_for(as_of, c.send_hour, c.tz),
+            holiday_in: HolidayCalendar::all()
+                .filter(|h| h.is_holiday(as_of))
+                .collect(),
             c,
             invoices,
             sent,
             as_of,
         }
+    }
+
+    /// The calendar of `customer`'s country when today is a public holiday
+    /// there (no automated message goes to it today).
+    pub fn customer_holiday(&self, customer: &Customer) -> Option<HolidayCalendar> {
+        if self.holiday_in.is_empty() {
+            return None;
+        }
+        let own = HolidayCalendar::for_country(customer.country.as_deref()?)?;
+        self.holiday_in.iter().find(|h| **h == own).copied()
     }
 
     /// The day a step nominally on `nominal` is effective, when that is due now

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use crate::ledger::{Customer, Invoice};
 
 use super::super::action::{Action, ActionKind};
-use super::super::contact::MissedSteps;
+use super::super::contact::{HeldBack, MissedSteps};
 use super::super::model::{Role, Tone};
 use super::build::{Day, Draft};
 use super::compile::{CompiledEscalation, CompiledSegment};
@@ -17,7 +17,8 @@ use super::summary::Summary;
 use super::timeline::{Due, Hit};
 
 /// Plans one customer's day into `out`. `items` are the customer's invoices
-/// (indices into the day's ledger); `sum` is scratch space.
+/// (indices into the day's ledger); `sum` is scratch space; reminders the
+/// contact budget holds back go to `held`.
 pub fn plan_customer(
     day: &Day<'_, '_>,
     customer_id: &str,
@@ -25,6 +26,7 @@ pub fn plan_customer(
     items: &[u32],
     sum: &mut Summary,
     out: &mut Vec<Action>,
+    held: &mut Vec<HeldBack>,
 ) {
     sum.compute(day.invoices, items, day.as_of);
     if sum.first_invoice.is_none() {
@@ -68,7 +70,7 @@ pub fn plan_customer(
     );
     tasks.flush(day, customer_id, out);
     let budget = seg.map_or(day.c.budget, |s| s.budget(day.c));
-    if let Some(a) = guards::choose(day, customer_id, customer, memory, budget, candidates) {
+    if let Some(a) = guards::choose(day, customer_id, customer, memory, budget, candidates, held) {
         out.push(a);
     }
 }

@@ -83,7 +83,10 @@ pub fn money(m: Money) -> String {
 
 /// Joins per-invoice reasons of one consolidated message: the reason
 /// itself when there is one, else "N invoices in one {what}: a. b. c".
-pub fn consolidated<'r>(what: &str, fragments: impl ExactSizeIterator<Item = &'r str> + Clone) -> String {
+pub fn consolidated<'r>(
+    what: &str,
+    fragments: impl ExactSizeIterator<Item = &'r str> + Clone,
+) -> String {
     let n = fragments.len();
     if n == 1 {
         return fragments.map(str::to_string).collect();

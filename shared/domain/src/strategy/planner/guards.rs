@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::ledger::{Channel, Customer};
 
 use super::super::action::{Action, ActionKind};
-use super::super::contact::ContactBudget;
+use super::super::contact::{ContactBudget, Held, HeldBack};
 use super::super::model::{Role, Tone};
 use super::super::sent_index::CustomerMemory;
 use super::build::{Day, Draft};
@@ -61,9 +61,10 @@ pub struct Candidate<'x> {
 }
 
 /// The one message (if any) the customer gets today. Dunning goes out only
-/// when the contact budget allows; what it holds back stays due. A
-/// customer opted out of every channel gets no message: its reminders
-/// become one task for the account manager.
+/// when the contact budget allows; what it holds back stays due and is
+/// added to `held` (and named in the message that goes out instead, if
+/// any). A customer opted out of every channel gets no message: its
+/// reminders become one task for the account manager.
 pub fn choose(
     day: &Day<'_, '_>,
     customer_id: &str,
@@ -71,6 +72,7 @@ pub fn choose(
     memory: Option<&CustomerMemory>,
     budget: &ContactBudget,
     mut candidates: Vec<Candidate<'_>>,
+    held: &mut Vec<HeldBack>,
 ) -> Option<Action> {
     if customer.white_glove || candidates.is_empty() {
         return None;
@@ -83,14 +85,26 @@ pub fn choose(
         }
         return hand_over(day, customer_id, candidates);
     }
-    if memory.is_some_and(|m| m.last_external == Some(day.as_of)) {
+    if memory.is_some_and(|m| m.last_external == Some(day.as_of))
+        || day.customer_holiday(customer).is_some()
+    {
+        // Already written to today, or a public holiday in the customer's
+        // country: what is due stays due for the next day.
         return None;
     }
     let earlier = memory.map_or(&[][..], |m| &m.dunning_days[..]);
-    let allowed = budget.allows(day.as_of, earlier, day.c.min_gap).is_ok();
-    candidates.retain(|c| {
-        !customer.opted_out.contains(&c.channel) && (c.category != Category::Dunning || allowed)
-    });
+    let verdict = budget.allows(day.as_of, earlier, day.c.min_gap);
+    candidates.retain(|c| !customer.opted_out.contains(&c.channel));
+    let note = match verdict {
+        Ok(()) => None,
+        Err(why) => {
+            let h = held_back(day, customer_id, budget, earlier, why, &candidates);
+            let note = h.as_ref().map(ToString::to_string);
+            held.extend(h);
+            candidates.retain(|c| c.category != Category::Dunning);
+            note
+        }
+    };
     let riders = |c: &Candidate<'_>| {
         budget.ride_along
             && matches!(
@@ -135,7 +149,11 @@ pub fn choose(
     } else {
         ActionKind::message(channel)
     };
-    let (draft, stages, skipped) = assemble(kind, &what, &group);
+    let (mut draft, stages, skipped) = assemble(kind, &what, &group);
+    if let Some(note) = note {
+        draft.explanation.push_str("; ");
+        draft.explanation.push_str(&note);
+    }
     let mut action = day.message(customer_id, customer, channel, draft);
     attach(day, &mut action, &stages, skipped);
     action.reminded_before = category == Category::Dunning
@@ -144,6 +162,37 @@ pub fn choose(
             .filter(|c| c.category == Category::Dunning)
             .all(|c| c.reminded);
     Some(action)
+}
+
+/// The reminders among `candidates` that the budget holds back today, and
+/// the first day it allows one again (None when there are none).
+fn held_back(
+    day: &Day<'_, '_>,
+    customer_id: &str,
+    budget: &ContactBudget,
+    earlier: &[NaiveDate],
+    why: Held,
+    candidates: &[Candidate<'_>],
+) -> Option<HeldBack> {
+    let mut invoice_ids: Vec<String> = candidates
+        .iter()
+        .filter(|c| c.category == Category::Dunning)
+        .flat_map(|c| c.invoices.iter())
+        .map(|i| day.invoices[*i as usize].invoice_id.clone())
+        .collect();
+    if invoice_ids.is_empty() {
+        return None;
+    }
+    invoice_ids.sort_unstable();
+    invoice_ids.dedup();
+    Some(HeldBack {
+        customer_id: customer_id.to_string(),
+        invoice_ids,
+        why,
+        until: budget.next_allowed(day.as_of, earlier, day.c.min_gap, |d| {
+            day.c.days.is_business_day(d)
+        }),
+    })
 }
 
 /// The draft of a grouped action led by `group[0]`, each invoice's own

@@ -37,6 +37,7 @@ use crate::ledger::{Customer, Invoice};
 use crate::sent::SentRecord;
 
 use super::action::Action;
+use super::contact::HeldBack;
 use super::model::Strategy;
 use super::sent_index::SentIndex;
 use build::Day;
@@ -60,8 +61,23 @@ pub struct PlanInput<'a> {
 
 /// The actions due on `input.as_of`, customers in id order.
 pub fn plan(input: &PlanInput<'_>) -> Vec<Action> {
+    plan_with_held(input).actions
+}
+
+/// The actions due on `input.as_of` and the reminders the contact budget
+/// holds back that day.
+pub fn plan_with_held(input: &PlanInput<'_>) -> DayPlan {
     Planner::new(input.strategy, input.invoices, input.customers)
-        .plan_day(input.as_of, &SentIndex::new(input.sent))
+        .plan_day_with_held(input.as_of, &SentIndex::new(input.sent))
+}
+
+/// One day's plan: what goes out, and what the contact budget holds back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DayPlan {
+    /// Customers in id order.
+    pub actions: Vec<Action>,
+    /// Customers in id order.
+    pub held: Vec<HeldBack>,
 }
 
 /// A strategy and a ledger grouped by customer, ready to plan any day
@@ -133,8 +149,13 @@ impl<'a> Planner<'a> {
 
     /// The actions due on `as_of` given what `sent` says was already done.
     pub fn plan_day(&self, as_of: NaiveDate, sent: &SentIndex) -> Vec<Action> {
+        self.plan_day_with_held(as_of, sent).actions
+    }
+
+    /// [`Planner::plan_day`] with the reminders the budget holds back.
+    pub fn plan_day_with_held(&self, as_of: NaiveDate, sent: &SentIndex) -> DayPlan {
         if !self.compiled.days.is_business_day(as_of) {
-            return Vec::new();
+            return DayPlan::default();
         }
         let day = Day::new(&self.compiled, self.invoices, sent, as_of);
         // Each customer is planned on its own (push-only into `out`), so
@@ -149,21 +170,25 @@ impl<'a> Planner<'a> {
                 let other = s.spawn(|| self.plan_groups(&day, second));
                 let mut out = self.plan_groups(&day, first);
                 match other.join() {
-                    Ok(rest) => out.extend(rest),
+                    Ok(rest) => {
+                        out.actions.extend(rest.actions);
+                        out.held.extend(rest.held);
+                    }
                     Err(panic) => std::panic::resume_unwind(panic),
                 }
                 out
             })
         };
-        out.retain(|a| !sent.contains_id(&a.id));
+        out.actions.retain(|a| !sent.contains_id(&a.id));
         out
     }
 
-    /// The actions of `groups`, in order.
-    fn plan_groups(&self, day: &Day<'_, '_>, groups: &[(&str, usize, usize)]) -> Vec<Action> {
+    /// The plan of `groups`, in order.
+    fn plan_groups(&self, day: &Day<'_, '_>, groups: &[(&str, usize, usize)]) -> DayPlan {
         let fallback = Customer::default();
         let mut sum = Summary::new(self.compiled.currency);
         let mut out = Vec::new();
+        let mut held = Vec::new();
         for (id, start, end) in groups {
             let customer = self.customers.get(*id).unwrap_or(&fallback);
             customer::plan_customer(
@@ -173,9 +198,10 @@ impl<'a> Planner<'a> {
                 &self.order[*start..*end],
                 &mut sum,
                 &mut out,
+                &mut held,
             );
         }
-        out
+        DayPlan { actions: out, held }
     }
 
     /// The first group of the second half of the invoices (by count), so

@@ -9,9 +9,11 @@ use chrono::{Duration, NaiveDate};
 
 use super::testkit::*;
 use crate::ledger::{Channel, Customer, CustomerType::Established, Invoice};
+use crate::sent::SentRecord;
 use crate::strategy::action::{Action, ActionKind};
-use crate::strategy::contact::MissedSteps;
+use crate::strategy::contact::{Held, HeldBack, MissedSteps};
 use crate::strategy::model::{ReminderStep, Role, StepChannel, Strategy, Tone};
+use crate::strategy::planner::{PlanInput, plan_with_held};
 use crate::strategy::sent_index::rule;
 use crate::strategy::simulate::simulate;
 use crate::synth::{self, SynthParams};
@@ -65,6 +67,92 @@ fn a_first_run_past_two_steps_sends_the_earliest_first_and_the_next_later() {
             (d("2024-02-12"), "reminder:blocked".to_string()),
         ]
     );
+}
+
+#[test]
+fn a_reminder_the_budget_holds_back_is_named_with_the_day_it_may_go() {
+    // "warning" went out on 02-09; "blocked" is due on 02-10, but the
+    // minimum gap (3 days) holds it back until 02-12. INV-2 is issued on
+    // 02-10: its notification goes out alone and says what waits.
+    let ledger = vec![
+        inv("INV-1", "C1", "2024-01-01", "2024-02-01", 50_000),
+        inv("INV-2", "C1", "2024-02-10", "2024-03-11", 20_000),
+    ];
+    let cs = customers(vec![customer("C1", Established)]);
+    let s = five_and_seven();
+    let first = plan_on(&s, &ledger, &cs, "2024-02-09", &[]);
+    let sent: Vec<SentRecord> = first.iter().map(SentRecord::from).collect();
+    let day = plan_with_held(&PlanInput {
+        as_of: d("2024-02-10"),
+        invoices: &ledger,
+        customers: &cs,
+        strategy: &s,
+        sent: &sent,
+    });
+    assert_eq!(
+        day.held,
+        vec![HeldBack {
+            customer_id: "C1".into(),
+            invoice_ids: vec!["INV-1".into()],
+            why: Held::Gap(2),
+            until: Some(d("2024-02-12")),
+        }]
+    );
+    let m = external(&day.actions);
+    assert_eq!(m.len(), 1, "{m:#?}");
+    assert_eq!(m[0].rule, rule::INVOICE_NOTIFICATION);
+    assert!(
+        m[0].explanation.ends_with(
+            "reminder(s) for INV-1 held back by the contact budget until 2024-02-12 \
+             (minimum gap between reminders (2 more day(s)))"
+        ),
+        "{}",
+        m[0].explanation
+    );
+    // On 02-12 it goes, and nothing is held.
+    let mut sent = sent;
+    sent.extend(day.actions.iter().map(SentRecord::from));
+    let day12 = plan_with_held(&PlanInput {
+        as_of: d("2024-02-12"),
+        invoices: &ledger,
+        customers: &cs,
+        strategy: &s,
+        sent: &sent,
+    });
+    assert!(day12.held.is_empty());
+    assert_eq!(
+        dunning_days(&day12.actions),
+        vec![(d("2024-02-12"), "reminder:blocked".to_string())]
+    );
+}
+
+#[test]
+fn a_public_holiday_in_the_customers_country_holds_its_messages_a_day() {
+    // 2024-10-03 is German Unity Day, an ordinary Thursday in the US.
+    let ledger = vec![
+        inv("INV-DE", "C-DE", "2024-08-29", "2024-09-28", 50_000),
+        inv("INV-US", "C-US", "2024-08-29", "2024-09-28", 50_000),
+    ];
+    let mut de = customer("C-DE", Established);
+    de.country = Some("DE-BE".into());
+    let mut us = customer("C-US", Established);
+    us.country = Some("us".into());
+    let cs = customers(vec![de, us]);
+    let s = five_and_seven();
+    let all = run(&s, &ledger, &cs, "2024-10-01", "2024-10-10");
+    let warned = |all: &[Action], c: &str| {
+        all.iter()
+            .filter(|a| a.is_external() && a.customer_id == c && a.rule == "reminder:warning")
+            .map(|a| a.due_on)
+            .min()
+    };
+    let first = |c: &str| warned(&all, c);
+    assert_eq!(first("C-US"), Some(d("2024-10-03")));
+    assert_eq!(first("C-DE"), Some(d("2024-10-04")));
+    // Without a country, the tenant's calendar alone decides.
+    let cs = customers(vec![customer("C-DE", Established)]);
+    let all = run(&s, &ledger[..1], &cs, "2024-10-01", "2024-10-10");
+    assert_eq!(warned(&all, "C-DE"), Some(d("2024-10-03")));
 }
 
 #[test]
