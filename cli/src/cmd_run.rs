@@ -42,6 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let defaults = crate::cmd_plan::strategy_defaults(args.strategy.as_deref())?;
     let templates = load_templates(args.templates.as_deref())?;
     let mut store = open_tenant(&args.db, &args.tenant)?;
+    let _lock = run_lock(&args.db, &args.tenant)?;
     let mut outbox = Outbox::new(&args.outbox);
     let summary = run_day(
         &mut store,
@@ -65,6 +66,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
             summary.failed.len()
         );
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// One `arflow run` per store and tenant at a time: an exclusive lock on
+/// `{db}.{tenant}.run.lock`, held until the returned file is dropped (the
+/// system releases it if the process dies). Claims already keep two runs
+/// from sending an action twice; the lock makes the second run refuse at
+/// once, clearly, instead of reporting the first run's actions as busy.
+fn run_lock(db: &Path, tenant: &str) -> Result<std::fs::File> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(format!(".{tenant}.run.lock"));
+    let path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening the run lock {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another `arflow run` for tenant '{tenant}' is running on {} (it holds {}); nothing was sent: run again when it has finished",
+            db.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
     }
 }
 

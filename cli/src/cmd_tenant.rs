@@ -43,6 +43,10 @@ pub struct Target {
     /// The schedule group.
     #[arg(long, env = "SCHEDULE_GROUP", default_value = "default", global = true)]
     pub schedule_group: String,
+    /// ARN of the SQS queue for daily runs Scheduler cannot deliver (the
+    /// stack's FailedInvocationsQueueArn output).
+    #[arg(long, env = "SCHEDULER_DLQ_ARN", global = true)]
+    pub scheduler_dlq_arn: Option<String>,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -125,12 +129,15 @@ async fn run_async(args: Args) -> Result<ExitCode> {
     }
     let store = DynamoStore::new(client, table);
     let schedules = match (&t.daily_arn, &t.scheduler_role_arn) {
-        (Some(arn), Some(role)) => Some(Schedules::new(
-            aws_sdk_scheduler::Client::new(&sdk),
-            t.schedule_group.clone(),
-            arn.clone(),
-            role.clone(),
-        )),
+        (Some(arn), Some(role)) => Some(
+            Schedules::new(
+                aws_sdk_scheduler::Client::new(&sdk),
+                t.schedule_group.clone(),
+                arn.clone(),
+                role.clone(),
+            )
+            .with_dead_letter(t.scheduler_dlq_arn.clone()),
+        ),
         _ => None,
     };
     match args.command {
@@ -262,6 +269,12 @@ async fn save(
                 config.schedule_expression(),
                 config.time_zone
             );
+            match &s.dead_letter_arn {
+                Some(arn) => println!("undelivered daily runs go to {arn}"),
+                None => println!(
+                    "warning: no dead-letter queue for undelivered daily runs: set --scheduler-dlq-arn (or SCHEDULER_DLQ_ARN)"
+                ),
+            }
         }
         None => println!(
             "no schedule: set --daily-arn and --scheduler-role-arn (or DAILY_FUNCTION_ARN, SCHEDULER_ROLE_ARN)"
@@ -284,10 +297,7 @@ async fn list(
     let mut rows = Vec::new();
     for entry in &entries {
         let schedule = match (schedules, entry) {
-            (Some(s), Ok(c)) => s
-                .describe(&c.tenant)
-                .await?
-                .map(|(expr, zone)| format!("{expr} {zone}")),
+            (Some(s), Ok(c)) => s.describe(&c.tenant).await?.map(|info| info.to_string()),
             _ => None,
         };
         rows.push((entry, schedule));

@@ -125,3 +125,66 @@ fn tenant_create_stores_the_config_and_schedules_the_daily_run_in_its_time_zone(
         "the bad field is named"
     );
 }
+
+#[test]
+fn a_schedule_sends_undeliverable_runs_to_the_dead_letter_queue_it_is_given() {
+    let table = aws_support::unique("tenants");
+    let tenant = aws_support::unique("t").replace('-', "_");
+    let dlq = "arn:aws:sqs:us-east-1:123456789012:arflow-failed-invocations";
+    let created = ok(tenant_cmd(
+        &table,
+        &[
+            "create",
+            "--tenant",
+            &tenant,
+            "--sender",
+            "ar@acme.example",
+            "--time-zone",
+            "UTC",
+            "--send-hour",
+            "8",
+            "--scheduler-dlq-arn",
+            dlq,
+        ],
+    ));
+    assert!(
+        created.contains(&format!("undelivered daily runs go to {dlq}")),
+        "{created}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&ok(tenant_cmd(
+        &table,
+        &["list", "--format", "json", "--scheduler-dlq-arn", dlq],
+    )))
+    .expect("json");
+    let row = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["tenant"] == tenant.as_str())
+        .expect("listed");
+    let schedule = row["schedule"].as_str().expect("a schedule");
+    assert!(
+        schedule.ends_with(&format!(", undelivered runs to {dlq}")),
+        "the schedule as Scheduler stored it names the queue: {schedule}"
+    );
+    // Without one, the command says what is missing.
+    let other = aws_support::unique("t").replace('-', "_");
+    let created = ok(tenant_cmd(
+        &table,
+        &[
+            "create",
+            "--tenant",
+            &other,
+            "--sender",
+            "ar@acme.example",
+            "--time-zone",
+            "UTC",
+            "--send-hour",
+            "8",
+        ],
+    ));
+    assert!(
+        created.contains("warning: no dead-letter queue for undelivered daily runs"),
+        "{created}"
+    );
+}

@@ -177,16 +177,32 @@ pub fn ingest(
 /// batch's events go to `on_event` once the batch is written.
 ///
 /// In strict mode every change is held until the file is read, so that a
-/// rejected row stores nothing. Otherwise an ingest that fails midway has
-/// written some batches: ingesting the same file again diffs against them
-/// and writes the rest.
+/// rejected row stores nothing. A store that can write the whole ingest as
+/// one transaction ([`LedgerStore::begin_ingest`], SQLite) does: there, an
+/// ingest that fails or is killed midway stores nothing. Elsewhere
+/// (DynamoDB) it has written some batches: ingesting the same file again
+/// diffs against them and writes the rest.
 pub fn ingest_from(
     store: &mut dyn LedgerStore,
     source: IngestSource<'_>,
     opts: &IngestOptions,
     on_event: &mut dyn FnMut(IngestEvent),
 ) -> Result<IngestReport, IngestError> {
-    ingest_batched(store, source, opts, on_event, APPLY_BATCH)
+    store.begin_ingest()?;
+    match ingest_batched(store, source, opts, on_event, APPLY_BATCH) {
+        Ok(report) => {
+            store.finish_ingest(true)?;
+            Ok(report)
+        }
+        Err(e) => {
+            // The ingest's own error is the one to report; a rollback that
+            // fails too leaves the transaction to end with the connection.
+            if let Err(rollback) = store.finish_ingest(false) {
+                tracing::warn!(error = %rollback, "rolling back a failed ingest");
+            }
+            Err(e)
+        }
+    }
 }
 
 fn ingest_batched(

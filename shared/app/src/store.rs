@@ -173,6 +173,21 @@ pub trait LedgerStore {
         customers: &[Customer],
     ) -> Result<(), StoreError>;
 
+    /// Starts one ingest as a whole. A store that can (SQLite) makes every
+    /// `apply_changes` until [`LedgerStore::finish_ingest`] one transaction,
+    /// so an ingest killed midway leaves the previous snapshot and readers
+    /// never see half of one. The default does nothing: DynamoDB writes
+    /// batch by batch, and a redelivered ingest diffs and writes the rest.
+    fn begin_ingest(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Ends what [`LedgerStore::begin_ingest`] started: `commit` makes the
+    /// ingest's changes visible, otherwise they are dropped.
+    fn finish_ingest(&mut self, _commit: bool) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Every customer, ordered by id.
     fn customers(&self, tenant: &str) -> Result<Vec<Customer>, StoreError>;
 

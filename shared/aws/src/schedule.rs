@@ -4,7 +4,9 @@
 
 use aws_sdk_scheduler::Client;
 use aws_sdk_scheduler::operation::get_schedule::GetScheduleError;
-use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
+use aws_sdk_scheduler::types::{
+    DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, Target,
+};
 
 use crate::tenant::TenantConfig;
 
@@ -26,6 +28,33 @@ pub struct Schedules {
     pub target_arn: String,
     /// The role Scheduler assumes to invoke it.
     pub role_arn: String,
+    /// The SQS queue a run goes to when Scheduler cannot invoke the daily
+    /// function after its retries (the stack's failed-invocations queue).
+    pub dead_letter_arn: Option<String>,
+}
+
+/// How long, and how often, Scheduler retries a daily run it could not
+/// invoke (throttled, function unavailable) before the dead-letter queue.
+const RETRY_ATTEMPTS: i32 = 10;
+const RETRY_MAX_AGE_SECONDS: i32 = 6 * 3600;
+
+/// A tenant's schedule as Scheduler has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleInfo {
+    pub expression: String,
+    pub time_zone: String,
+    pub dead_letter_arn: Option<String>,
+}
+
+impl std::fmt::Display for ScheduleInfo {
+    /// "cron(0 9 * * ? *) Europe/Berlin", plus ", undelivered runs to ARN".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.expression, self.time_zone)?;
+        if let Some(arn) = &self.dead_letter_arn {
+            write!(f, ", undelivered runs to {arn}")?;
+        }
+        Ok(())
+    }
 }
 
 /// The schedule's name for a tenant.
@@ -50,7 +79,14 @@ impl Schedules {
             group,
             target_arn,
             role_arn,
+            dead_letter_arn: None,
         }
+    }
+
+    /// Runs Scheduler cannot deliver go to the queue `arn`.
+    pub fn with_dead_letter(mut self, arn: Option<String>) -> Schedules {
+        self.dead_letter_arn = arn;
+        self
     }
 
     /// Creates the tenant's schedule, or updates it to match the config;
@@ -61,10 +97,20 @@ impl Schedules {
             name: name.clone(),
             detail,
         };
+        let retries = RetryPolicy::builder()
+            .maximum_retry_attempts(RETRY_ATTEMPTS)
+            .maximum_event_age_in_seconds(RETRY_MAX_AGE_SECONDS)
+            .build();
         let target = Target::builder()
             .arn(&self.target_arn)
             .role_arn(&self.role_arn)
             .input(schedule_input(&config.tenant))
+            .retry_policy(retries)
+            .set_dead_letter_config(
+                self.dead_letter_arn
+                    .as_ref()
+                    .map(|arn| DeadLetterConfig::builder().arn(arn).build()),
+            )
             .build()
             .map_err(|e| fail(e.to_string()))?;
         let window = FlexibleTimeWindow::builder()
@@ -121,8 +167,8 @@ impl Schedules {
         Ok(!exists)
     }
 
-    /// The schedule's expression and time zone, if it exists.
-    pub async fn describe(&self, tenant: &str) -> Result<Option<(String, String)>, ScheduleError> {
+    /// The tenant's schedule, if it exists.
+    pub async fn describe(&self, tenant: &str) -> Result<Option<ScheduleInfo>, ScheduleError> {
         let name = schedule_name(tenant);
         match self
             .client
@@ -132,12 +178,18 @@ impl Schedules {
             .send()
             .await
         {
-            Ok(s) => Ok(Some((
-                s.schedule_expression().unwrap_or_default().to_string(),
-                s.schedule_expression_timezone()
+            Ok(s) => Ok(Some(ScheduleInfo {
+                expression: s.schedule_expression().unwrap_or_default().to_string(),
+                time_zone: s
+                    .schedule_expression_timezone()
                     .unwrap_or_default()
                     .to_string(),
-            ))),
+                dead_letter_arn: s
+                    .target()
+                    .and_then(|t| t.dead_letter_config())
+                    .and_then(|d| d.arn())
+                    .map(str::to_string),
+            })),
             Err(e)
                 if matches!(
                     e.as_service_error(),

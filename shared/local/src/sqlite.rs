@@ -125,7 +125,8 @@ impl SqliteStore {
         changes: &[InvoiceChange],
         customers: &[Customer],
     ) -> Result<(), Fail> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: its own transaction, or part of an ingest's.
+        let tx = self.conn.savepoint()?;
         {
             let mut insert_current = tx.prepare_cached(&format!(
                 "INSERT INTO invoices (tenant, {}, version)
@@ -315,6 +316,28 @@ impl LedgerStore for SqliteStore {
         let name = self.name.clone();
         self.apply(tenant, changes, customers)
             .map_err(|f| f.into_store(&name, "recording ledger changes"))
+    }
+
+    fn begin_ingest(&mut self) -> Result<(), StoreError> {
+        // IMMEDIATE: the write lock now, so a second ingest waits (busy
+        // timeout) rather than failing at its first write.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| Fail::Db(e).into_store(&self.name, "starting an ingest"))
+    }
+
+    fn finish_ingest(&mut self, commit: bool) -> Result<(), StoreError> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        let (sql, what) = if commit {
+            ("COMMIT", "committing an ingest")
+        } else {
+            ("ROLLBACK", "rolling back an ingest")
+        };
+        self.conn
+            .execute_batch(sql)
+            .map_err(|e| Fail::Db(e).into_store(&self.name, what))
     }
 
     fn customers(&self, tenant: &str) -> Result<Vec<Customer>, StoreError> {
