@@ -82,6 +82,18 @@ impl Events {
     }
 }
 
+fn hundred() -> u32 {
+    100
+}
+
+impl CreditPolicy {
+    /// The share of the limit (percent) a hold for credit use ends below.
+    pub fn release_pct(&self) -> u32 {
+        self.release_below_pct
+            .unwrap_or(self.hold_above_pct.saturating_sub(10))
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -145,9 +157,20 @@ pub struct DisputeSequence {
 pub struct CreditPolicy {
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// Hold when outstanding (in the limit's currency) exceeds the credit limit.
+    /// Hold when outstanding (in the limit's currency) exceeds
+    /// `hold_above_pct` of the credit limit.
     #[serde(default = "yes")]
     pub hold_over_limit: bool,
+    /// The share of the credit limit (percent) above which a customer goes
+    /// on hold; default 100.
+    #[serde(default = "hundred")]
+    pub hold_above_pct: u32,
+    /// A hold for credit use ends only when outstanding falls below this
+    /// share of the limit (percent; default 10 points under
+    /// `hold_above_pct`), so a balance moving around the threshold does not
+    /// switch the hold on and off.
+    #[serde(default)]
+    pub release_below_pct: Option<u32>,
     /// Hold when the oldest undisputed open invoice is more than this many days past due.
     #[serde(default)]
     pub hold_after_dpd: Option<i64>,

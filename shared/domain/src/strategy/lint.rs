@@ -282,6 +282,24 @@ mod tests {
     }
 
     #[test]
+    fn a_release_threshold_above_the_hold_threshold_is_an_error_at_its_line() {
+        let text = "[tenant]\ncurrency = \"USD\"\n\n[events.credit]\nhold_above_pct = 100\nrelease_below_pct = 110\nnotify = [\"operations\"]\nhold_template = \"credit_hold\"\nrelease_template = \"credit_release\"\n\n[[segments]]\nname = \"all\"\n";
+        let d = lint(text, "s.toml", None);
+        let e: Vec<_> = d.iter().filter(|d| d.severity == Severity::Error).collect();
+        assert_eq!(e.len(), 1, "{d:?}");
+        assert!(
+            e[0].message
+                .contains("release_below_pct 110 is above hold_above_pct 100"),
+            "{}",
+            e[0].message
+        );
+        assert_eq!(e[0].line, 6, "the release_below_pct line");
+        let ok = text.replace("110", "90");
+        let s = Strategy::from_toml(&ok, "s.toml").unwrap();
+        assert_eq!(s.events.credit.unwrap().release_pct(), 90);
+    }
+
+    #[test]
     fn an_unknown_holiday_calendar_is_an_error_at_its_entry() {
         let text = "[tenant]\ncurrency = \"USD\"\n\n[tenant.calendar]\nholidays = [\n  \"US\",\n  \"2024-12-24\",\n  \"XX\",\n]\n\n[[segments]]\nname = \"all\"\n";
         let d = lint(text, "s.toml", None);

@@ -341,6 +341,16 @@ fn events(ev: &Events, p: &[Seg], out: &mut Vec<Problem>) {
                 "credit holds need at least one role to `notify`",
             ));
         }
+        if c.release_pct() > c.hold_above_pct {
+            out.push(Problem::error(
+                at(p, &[K("credit"), K("release_below_pct")]),
+                format!(
+                    "release_below_pct {} is above hold_above_pct {}: a hold would end before it starts",
+                    c.release_pct(),
+                    c.hold_above_pct
+                ),
+            ));
+        }
         if !c.hold_over_limit && c.hold_after_dpd.is_none() && c.enabled {
             out.push(Problem::warning(
                 at(p, &[K("credit")]),

@@ -19,19 +19,36 @@ use super::explain;
 use super::summary::Summary;
 
 /// Why the policy `c` holds `customer` on the day `sum` describes (over the
-/// limit, too far past due); empty when it does not.
-pub fn hold_reasons(customer: &Customer, c: &CreditPolicy, sum: &Summary) -> Vec<String> {
+/// limit, too far past due); empty when it does not. `held`: a hold is
+/// recorded already, so credit use keeps it until outstanding falls below
+/// the release threshold (hysteresis) rather than the hold threshold.
+pub fn hold_reasons(
+    customer: &Customer,
+    c: &CreditPolicy,
+    sum: &Summary,
+    held: bool,
+) -> Vec<String> {
     let mut reasons = Vec::new();
     if c.hold_over_limit
         && let Some((used, limit)) = credit_used(customer, sum)
-        && used > limit * 100
     {
         let cur = customer.credit_currency.unwrap_or(sum.tenant_currency);
-        reasons.push(format!(
-            "outstanding {} is over the credit limit {}",
-            explain::money(Money::new(sum.outstanding_in(cur), cur)),
-            explain::money(Money::new(customer.credit_limit.unwrap_or_default(), cur))
-        ));
+        let outstanding = explain::money(Money::new(sum.outstanding_in(cur), cur));
+        let limit_text = explain::money(Money::new(customer.credit_limit.unwrap_or_default(), cur));
+        let (hold, release) = (i128::from(c.hold_above_pct), i128::from(c.release_pct()));
+        if !held && used > limit * hold {
+            reasons.push(if c.hold_above_pct == 100 {
+                format!("outstanding {outstanding} is over the credit limit {limit_text}")
+            } else {
+                format!(
+                    "outstanding {outstanding} is over {hold}% of the credit limit {limit_text}"
+                )
+            });
+        } else if held && used >= limit * release {
+            reasons.push(format!(
+                "outstanding {outstanding} is not yet below {release}% of the credit limit {limit_text}"
+            ));
+        }
     }
     if let (Some(n), Some(dpd)) = (c.hold_after_dpd, sum.oldest_dpd)
         && dpd > n
@@ -51,8 +68,8 @@ pub fn credit(
     sum: &Summary,
     out: &mut Vec<Action>,
 ) {
-    let reasons = hold_reasons(who.customer, c, sum);
     let on_hold = who.memory.is_some_and(|m| m.on_hold());
+    let reasons = hold_reasons(who.customer, c, sum, on_hold);
     let seg = who
         .segment
         .map(|s| format!(" (segment '{s}')"))
@@ -69,7 +86,8 @@ pub fn credit(
             rule::CREDIT_RELEASE,
             &c.release_template,
             format!(
-                "credit hold released{seg}: back within the limit and nothing too far past due"
+                "credit hold released{seg}: outstanding below {}% of the credit limit and nothing too far past due",
+                c.release_pct()
             ),
         )),
         _ => None,

@@ -84,6 +84,7 @@ pub fn credit_standings(
             let currency = c.credit_currency.unwrap_or(compiled.currency);
             let outstanding = sum.outstanding_in(currency);
             let limit = c.credit_limit.filter(|l| *l > 0);
+            let held = sent.customer(&c.customer_id).is_some_and(|m| m.on_hold());
             CreditStanding {
                 customer_id: c.customer_id.clone(),
                 segment: seg.map(|s| s.name.to_string()),
@@ -91,8 +92,10 @@ pub fn credit_standings(
                 outstanding: Money::new(outstanding, currency),
                 used_hundredths: limit.map(|l| ratio_hundredths(outstanding, l)),
                 policy: policy.is_some(),
-                hold_reasons: policy.map(|p| hold_reasons(c, p, &sum)).unwrap_or_default(),
-                hold_recorded: sent.customer(&c.customer_id).is_some_and(|m| m.on_hold()),
+                hold_reasons: policy
+                    .map(|p| hold_reasons(c, p, &sum, held))
+                    .unwrap_or_default(),
+                hold_recorded: held,
             }
         })
         .collect()

@@ -2,7 +2,10 @@
 //! notification, statements, credit hold/release/review, disputes, segment
 //! conditions.
 
+use std::collections::HashMap;
+
 use crate::ledger::CustomerType::*;
+use crate::ledger::{Customer, Invoice};
 use crate::sent::SentRecord;
 use crate::strategy::action::ActionKind;
 use crate::strategy::model::{Role, Strategy};
@@ -161,6 +164,75 @@ fn credit_hold_when_over_the_limit_and_release_when_it_clears() {
             .contains("outstanding 1,200.00 USD is over the credit limit 1,000.00 USD"),
         "{}",
         hold.explanation
+    );
+}
+
+/// A customer (limit 1,000.00) with 900.00 open until 2024-03-11 and a
+/// 120.00 invoice issued on the 5th, 15th and 25th of each month and paid
+/// five days later: outstanding moves between 90 % and 102 % of the limit
+/// for two months, then falls to nothing.
+fn oscillating() -> (Vec<Invoice>, HashMap<String, Customer>) {
+    let mut ledger = vec![paid(
+        inv("BASE", "C1", "2023-12-20", "2024-06-01", 90_000),
+        "2024-03-11",
+    )];
+    for (k, day) in ["01-05", "01-15", "01-25", "02-05", "02-15", "02-25"]
+        .iter()
+        .enumerate()
+    {
+        let issued = d(&format!("2024-{day}"));
+        let i = inv(
+            &format!("INV-{k}"),
+            "C1",
+            &issued.to_string(),
+            &(issued + chrono::Duration::days(30)).to_string(),
+            12_000,
+        );
+        ledger.push(paid(i, &(issued + chrono::Duration::days(5)).to_string()));
+    }
+    let mut c = customer("C1", Established);
+    c.credit_limit = Some(100_000);
+    (ledger, customers(vec![c]))
+}
+
+#[test]
+fn a_balance_moving_around_the_limit_is_held_once_and_released_once() {
+    let (ledger, cs) = oscillating();
+    let s = default_every_day();
+    let all = run(&s, &ledger, &cs, "2024-01-01", "2024-03-20");
+    let holds = days_of(&all, "credit:hold", Some(ActionKind::CreditHold));
+    let releases = days_of(&all, "credit:release", Some(ActionKind::CreditRelease));
+    // Two roles are told each time: one crossing of the band each way.
+    assert_eq!(holds, vec![d("2024-01-05"), d("2024-01-05")]);
+    assert_eq!(releases, vec![d("2024-03-11"), d("2024-03-11")]);
+    let release = all
+        .iter()
+        .find(|a| a.kind == ActionKind::CreditRelease)
+        .unwrap();
+    assert!(
+        release
+            .explanation
+            .contains("below 90% of the credit limit"),
+        "{}",
+        release.explanation
+    );
+
+    // Without the band (release below 100 %), the same ledger switches the
+    // hold on and off with every invoice: what the band prevents.
+    let mut flat = s.clone();
+    for seg in flat.segments.iter_mut() {
+        if let Some(c) = seg.events.credit.as_mut() {
+            c.release_below_pct = Some(100);
+        }
+    }
+    if let Some(c) = flat.events.credit.as_mut() {
+        c.release_below_pct = Some(100);
+    }
+    let all = run(&flat, &ledger, &cs, "2024-01-01", "2024-03-20");
+    assert_eq!(
+        days_of(&all, "credit:hold", Some(ActionKind::CreditHold)).len(),
+        12,
+        "six holds, two roles each"
     );
 }
 
