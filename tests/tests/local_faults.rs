@@ -1,8 +1,9 @@
 //! Faults on the local host (issue 15): two `arflow run`s at once on one
-//! database send each action once, and `kill -9` at random points of an
+//! database send each action once; `kill -9` at random points of an
 //! `ingest` leaves the database at the previous or the new snapshot, never
 //! between (SQLite's integrity check, and the aging of the store equal to
-//! the one of either ledger).
+//! the one of either ledger); a disk that fills up during an ingest gives a
+//! clear error and leaves the previous snapshot.
 //!
 //! Each scenario runs `ARFLOW_FAULT_RUNS` times (default 4) with seeded
 //! kill points; the count is printed. The long version:
@@ -263,4 +264,51 @@ fn two_runs_at_once_on_one_database_send_each_action_once() {
         "two runs at once: {} race(s), {refused} second run(s) refused, 0 duplicates",
         runs()
     );
+}
+
+#[test]
+fn a_full_disk_during_an_ingest_is_a_clear_error_and_keeps_the_previous_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    generate(d, "30000", "5", "v1.csv", "c1.csv");
+    generate(d, "30000", "6", "v2.csv", "c2.csv");
+    ok(d, &ingest_args("t.db", "v1.csv", "c1.csv"));
+    let before = aging(d, "t.db");
+    // No file may grow past the database's size plus 512 KiB: the
+    // write-ahead log of 30,000 changed invoices cannot fit. SIGXFSZ is
+    // ignored, so a write past the limit fails as on a full disk (EFBIG)
+    // instead of killing the process.
+    let size_kib = std::fs::metadata(d.join("t.db")).expect("db").len() / 1024;
+    let mut args = vec![arflow_tests::arflow_path().display().to_string()];
+    args.extend(
+        ingest_args("t.db", "v2.csv", "c2.csv")
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let out = Command::new("bash")
+        .current_dir(d)
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f {}; trap '' XFSZ; exec \"$@\"",
+            size_kib + 512
+        ))
+        .arg("limited")
+        .args(&args)
+        .output()
+        .expect("run bash");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "the ingest cannot have fitted: {stderr}"
+    );
+    assert!(
+        stderr.contains("t.db") && stderr.contains("is the disk full"),
+        "the error names the store and the likely cause: {stderr}"
+    );
+    assert_eq!(integrity(&d.join("t.db")), "ok");
+    assert_eq!(aging(d, "t.db"), before, "the previous snapshot, whole");
+    // With room again, the same ingest goes through.
+    let done = ok(d, &ingest_args("t.db", "v2.csv", "c2.csv"));
+    assert!(done.contains("30,000 changed"), "{done}");
+    println!("full disk during ingest: {}", stderr.trim());
 }

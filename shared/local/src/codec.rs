@@ -35,7 +35,16 @@ impl Fail {
         match self {
             Fail::Db(e) => StoreError::Backend {
                 operation: format!("{store}: {operation}"),
-                detail: e.to_string(),
+                detail: match e.sqlite_error_code() {
+                    // A full disk (or a file size limit): say so, and that
+                    // the store kept its last complete state.
+                    Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) => {
+                        format!(
+                            "{e} (is the disk full, or a file size limit reached? nothing of this write was kept; free space and run the command again)"
+                        )
+                    }
+                    _ => e.to_string(),
+                },
             },
             Fail::Store(e) => e,
         }
