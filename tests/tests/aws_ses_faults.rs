@@ -9,7 +9,8 @@
 mod aws_support;
 
 use arflow_app::delivery::LEASE_SECS;
-use arflow_app::delivery::{ClaimOutcome, DeliveryStore};
+use arflow_app::delivery::{ClaimOutcome, ClaimStatus, DeliveryStore};
+use arflow_app::store::LedgerStore;
 use arflow_aws::outbound::SEND_ATTEMPTS;
 use aws_support::ses_proxy::{Fault, SesProxy};
 use aws_support::world::{
@@ -141,4 +142,78 @@ fn rejected_action(batch: &aws_lambda_events::event::sqs::SqsEvent, message_id: 
         .as_str()
         .expect("action id")
         .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_ses_may_have_taken_is_never_sent_again_but_recorded_unconfirmed_with_a_task() {
+    let proxy = SesProxy::start(aws_support::endpoint()).await;
+    let w = world_with(
+        &[
+            customer("C1", "ap@ok.example"),
+            customer("C2", "ap@answered-500.example"),
+        ],
+        &[
+            invoice("INV-1", "C1", "2024-01-02", "2024-02-01", 10_000),
+            invoice("INV-2", "C2", "2024-01-02", "2024-02-01", 20_000),
+        ],
+        Setup {
+            ses_endpoint: Some(proxy.url.clone()),
+            ..Setup::default()
+        },
+    )
+    .await;
+    // SES takes the e-mail, then answers 500: a retry would send it twice.
+    proxy.fault("ap@answered-500.example", Fault::AcceptThenFail);
+    w.run_daily("exec-1", None).await;
+    let batch = w.drain().await;
+    let emails = email_actions(&batch);
+    let message = emails
+        .iter()
+        .find(|(_, r, _)| r == &["ap@answered-500.example"])
+        .map(|(id, _, _)| id.clone())
+        .expect("an e-mail to C2");
+    let action = rejected_action(&batch, &message);
+    let sent_to = |to: &str| w.mail().iter().filter(|m| m.to == [to]).count();
+
+    let response = w.dispatch.handle(batch.clone()).await.expect("dispatch");
+    assert!(
+        failures(&response).is_empty(),
+        "recorded, not left to redelivery: {:?}",
+        failures(&response)
+    );
+    assert_eq!(
+        proxy.attempts("ap@answered-500.example"),
+        1,
+        "not retried in the handler"
+    );
+    assert_eq!(sent_to("ap@answered-500.example"), 1);
+    assert_eq!(sent_to("ap@ok.example"), 1);
+
+    // Redelivered anyway (as SQS may): nothing is sent again.
+    let response = w
+        .dispatch
+        .handle(redelivered(&batch, 2))
+        .await
+        .expect("redelivery");
+    assert!(failures(&response).is_empty());
+    assert_eq!(proxy.attempts("ap@answered-500.example"), 1);
+    assert_eq!(sent_to("ap@answered-500.example"), 1);
+
+    // Recorded as unconfirmed, with a task for a person to check.
+    let mut store = w.dispatch.store().clone();
+    let now = chrono::Utc::now().timestamp();
+    match store
+        .claim("acme", "C2", &action, now, LEASE_SECS)
+        .expect("claim")
+    {
+        ClaimOutcome::Done(ClaimStatus::Unconfirmed) => {}
+        other => panic!("the send is recorded as unconfirmed: {other:?}"),
+    }
+    let tasks = store.tasks("acme").expect("tasks");
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t.id == format!("{action}:unconfirmed")),
+        "{tasks:#?}"
+    );
 }

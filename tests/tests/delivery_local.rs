@@ -186,6 +186,7 @@ impl Sender for Forgetful {
         Err(SendError {
             detail: format!("no text channel for {}", m.action_id),
             transient: false,
+            maybe_sent: false,
         })
     }
 }

@@ -170,12 +170,7 @@ impl ApiFunction {
         let table = env::required("TABLE_NAME", "the DynamoDB table")?;
         let config = env::sdk_config().await;
         let settings = ApiSettings::from_env(&config).await?;
-        let outbound = Outbound::new(
-            aws_sdk_sesv2::Client::new(&config),
-            aws_sdk_sns::Client::new(&config),
-            None,
-            env::optional("SES_CONFIGURATION_SET"),
-        );
+        let outbound = Outbound::from_config(&config, None, env::optional("SES_CONFIGURATION_SET"));
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
         ApiFunction::build(store, outbound, settings, system_clock()).await
     }

@@ -53,9 +53,8 @@ impl DispatchFunction {
         let table = env::required("TABLE_NAME", "the DynamoDB table")?;
         let queue_url = env::required("QUEUE_URL", "the dispatch queue")?;
         let config = env::sdk_config().await;
-        let outbound = Outbound::new(
-            aws_sdk_sesv2::Client::new(&config),
-            aws_sdk_sns::Client::new(&config),
+        let outbound = Outbound::from_config(
+            &config,
             env::optional("ALERTS_TOPIC_ARN"),
             env::optional("SES_CONFIGURATION_SET"),
         );

@@ -1,7 +1,11 @@
 //! Sending: SESv2 for e-mail, SNS for SMS and internal alerts. Each send is
-//! classified as sent, transient (throttling, 5xx, timeouts: retried here
-//! with backoff, then left for SQS redelivery) or permanent (recorded,
-//! never retried by this delivery).
+//! classified as sent; transient (refused before it was taken: throttling,
+//! unavailable, no connection; retried here with backoff, then left for SQS
+//! redelivery); maybe sent (a 5xx, a timeout: the message may be out, so it
+//! is never sent again: recorded as unconfirmed with a task); or permanent
+//! (recorded, never retried by this delivery). The SES and SNS clients must
+//! not retry on their own ([`Outbound::from_config`]): the SDK's standard
+//! retries would resend after a 5xx.
 
 use std::time::Duration;
 
@@ -18,8 +22,12 @@ pub const SEND_ATTEMPTS: u32 = 3;
 #[error("{detail}")]
 pub struct SendFailure {
     pub detail: String,
-    /// Worth another try later (throttling, 5xx, network).
+    /// Refused before it was taken (throttling, unavailable, no
+    /// connection): worth another try.
     pub transient: bool,
+    /// May have been taken before the failure (5xx, timeout): never tried
+    /// again (see `arflow_app::dispatch::SendError::maybe_sent`).
+    pub maybe_sent: bool,
 }
 
 impl SendFailure {
@@ -27,6 +35,7 @@ impl SendFailure {
         SendFailure {
             detail: detail.into(),
             transient: false,
+            maybe_sent: false,
         }
     }
 }
@@ -43,6 +52,31 @@ pub struct Outbound {
 }
 
 impl Outbound {
+    /// SES and SNS clients from `config` with the SDK's own retries off:
+    /// they would resend after a 5xx or a timeout, when the message may be
+    /// out already. [`Outbound::send_email`] retries what is safe to retry.
+    pub fn from_config(
+        config: &aws_config::SdkConfig,
+        alerts_topic: Option<String>,
+        configuration_set: Option<String>,
+    ) -> Outbound {
+        let no_retries = aws_config::retry::RetryConfig::disabled;
+        Outbound::new(
+            aws_sdk_sesv2::Client::from_conf(
+                aws_sdk_sesv2::config::Builder::from(config)
+                    .retry_config(no_retries())
+                    .build(),
+            ),
+            aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(config)
+                    .retry_config(no_retries())
+                    .build(),
+            ),
+            alerts_topic,
+            configuration_set,
+        )
+    }
+
     pub fn new(
         ses: aws_sdk_sesv2::Client,
         sns: aws_sdk_sns::Client,
@@ -190,45 +224,57 @@ pub fn plausible_address(a: &str) -> bool {
 }
 
 fn classify_ses(e: SdkError<SendEmailError>) -> SendFailure {
-    let transient = match &e {
-        SdkError::ServiceError(s) => match s.err() {
+    let refused = match &e {
+        SdkError::ServiceError(s) => matches!(
+            s.err(),
             SendEmailError::TooManyRequestsException(_)
-            | SendEmailError::LimitExceededException(_) => true,
-            SendEmailError::SendingPausedException(_) => true,
-            other => {
-                other.code().is_some_and(|c| {
-                    c.contains("Throttl")
-                        || c.contains("ServiceUnavailable")
-                        || c.contains("InternalFailure")
-                }) || s.raw().status().is_server_error()
-            }
-        },
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
+                | SendEmailError::LimitExceededException(_)
+                | SendEmailError::SendingPausedException(_)
+        ),
         _ => false,
     };
-    SendFailure {
-        detail: aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
-        transient,
-    }
+    classify(e, refused)
 }
 
-fn classify_sns<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
-    e: SdkError<E, R>,
+fn classify_sns<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    e: SdkError<E, aws_sdk_sesv2::config::http::HttpResponse>,
 ) -> SendFailure {
-    let transient = match &e {
-        SdkError::ServiceError(s) => s.err().code().is_some_and(|c| {
-            c.contains("Throttl") || c.contains("Internal") || c.contains("Unavailable")
-        }),
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
+    classify(e, false)
+}
+
+/// Sorts a failed send. Retried (`transient`): what the service refused
+/// before taking the message (`refused`: the operation's throttling
+/// errors; any `Throttl…` code; 503 `ServiceUnavailable`; no connection).
+/// Never retried but recorded as maybe sent (`maybe_sent`): an internal
+/// error (5xx), a timeout or an unreadable answer, after which the message
+/// may have gone out. Everything else is permanent.
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    e: SdkError<E, aws_sdk_sesv2::config::http::HttpResponse>,
+    refused: bool,
+) -> SendFailure {
+    let (transient, maybe_sent) = match &e {
+        SdkError::ServiceError(s) => {
+            let code = s.err().code().unwrap_or_default();
+            let status = s.raw().status().as_u16();
+            if refused || code.contains("Throttl") || code == "ServiceUnavailable" || status == 503
+            {
+                (true, false)
+            } else if status >= 500 || code.contains("Internal") {
+                (false, true)
+            } else {
+                (false, false)
+            }
         }
-        _ => false,
+        SdkError::DispatchFailure(d) if d.is_timeout() => (false, true),
+        // No connection, or the request could not be written: not taken.
+        SdkError::DispatchFailure(_) => (true, false),
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => (false, true),
+        _ => (false, false),
     };
     SendFailure {
         detail: aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
         transient,
+        maybe_sent,
     }
 }
 

@@ -38,6 +38,7 @@ fn send_error(f: SendFailure) -> SendError {
     SendError {
         detail: f.detail,
         transient: f.transient,
+        maybe_sent: f.maybe_sent,
     }
 }
 

@@ -404,6 +404,7 @@ impl Sender for Outbox {
                     self.path_for(&message.action_id).display()
                 ),
                 transient: false,
+                maybe_sent: false,
             })
     }
 
@@ -417,6 +418,7 @@ impl Sender for Outbox {
                     self.dir.display()
                 ),
                 transient: false,
+                maybe_sent: false,
             })
     }
 

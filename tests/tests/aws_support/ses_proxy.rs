@@ -16,6 +16,10 @@ pub enum Fault {
     Throttle(u32),
     /// `MessageRejected` (400), always.
     Reject,
+    /// The request goes to the emulator (the e-mail is sent), then the
+    /// answer is a 500 `InternalFailure`: the case where a retry would
+    /// send twice.
+    AcceptThenFail,
 }
 
 #[derive(Default)]
@@ -76,6 +80,7 @@ fn decide(state: &Mutex<State>, body: &str) -> Option<Fault> {
                 answer = Some(Fault::Throttle(*n));
             }
             Some(Fault::Reject) => answer = Some(Fault::Reject),
+            Some(Fault::AcceptThenFail) => answer = Some(Fault::AcceptThenFail),
             _ => {}
         }
     }
@@ -135,6 +140,17 @@ async fn serve(conn: TcpStream, upstream: String, state: Arc<Mutex<State>>) {
                 "MessageRejected",
                 "Email address is not verified.",
             ),
+            Some(Fault::AcceptThenFail) => {
+                if forward(&upstream, &text, &body).await.is_none() {
+                    return;
+                }
+                error_response(
+                    500,
+                    "Internal Server Error",
+                    "InternalFailure",
+                    "The request processing has failed because of an unknown error.",
+                )
+            }
             None => match forward(&upstream, &text, &body).await {
                 Some(r) => r,
                 None => return,

@@ -8,8 +8,9 @@
 //! A delivery that stops after the claim leaves a claim whose lease runs
 //! out; the next delivery takes it over and asks the sender whether the
 //! message went out ([`Sender::was_delivered`]): yes → recorded, no → sent,
-//! cannot tell → recorded as unconfirmed with a task to check. No path
-//! sends twice.
+//! cannot tell → recorded as unconfirmed with a task to check. A send the
+//! provider may have taken before failing (`SendError::maybe_sent`) is
+//! recorded the same way, never retried. No path sends twice.
 
 pub mod contract;
 mod fallback;
@@ -157,6 +158,18 @@ pub fn deliver<S: DeliveryStore + ?Sized>(
     };
     let provider_id = match sent {
         Ok(p) => p,
+        Err(e) if e.maybe_sent => {
+            // Sending again could deliver it twice: a person checks.
+            let c = Completion {
+                record: SentRecord::from(action),
+                status: ClaimStatus::Unconfirmed,
+                provider_id: None,
+                log: None,
+                tasks: vec![unconfirmed_task(action)],
+            };
+            record(store, tenant, id, &c)?;
+            return Ok(Delivered::Unconfirmed);
+        }
         Err(e) if e.transient => {
             store.release(tenant, customer, id)?;
             return Err(DeliverError::Transient {

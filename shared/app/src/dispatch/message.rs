@@ -38,8 +38,14 @@ pub struct TextMessage {
 #[error("{detail}")]
 pub struct SendError {
     pub detail: String,
-    /// Throttling, a timeout, a 5xx: worth a retry.
+    /// The provider refused it before taking it (throttling, a service
+    /// that is unavailable, no connection): worth a retry.
     pub transient: bool,
+    /// The provider may have taken the message before the failure (an
+    /// internal error, a timeout or an unreadable answer after the request
+    /// went out). Never sent again: recorded as unconfirmed, with a task
+    /// for a person to check.
+    pub maybe_sent: bool,
 }
 
 /// The mailer / notifier port: a local outbox, SES and SNS stand behind it.
