@@ -136,14 +136,7 @@ pub fn deliver<S: DeliveryStore + ?Sized>(
                         return Ok(Delivered::Recovered);
                     }
                     None => {
-                        let c = Completion {
-                            record: SentRecord::from(action),
-                            status: ClaimStatus::Unconfirmed,
-                            provider_id: None,
-                            log: None,
-                            tasks: vec![unconfirmed_task(action)],
-                        };
-                        record(store, tenant, id, &c)?;
+                        record(store, tenant, id, &unconfirmed(action))?;
                         return Ok(Delivered::Unconfirmed);
                     }
                 }
@@ -160,14 +153,7 @@ pub fn deliver<S: DeliveryStore + ?Sized>(
         Ok(p) => p,
         Err(e) if e.maybe_sent => {
             // Sending again could deliver it twice: a person checks.
-            let c = Completion {
-                record: SentRecord::from(action),
-                status: ClaimStatus::Unconfirmed,
-                provider_id: None,
-                log: None,
-                tasks: vec![unconfirmed_task(action)],
-            };
-            record(store, tenant, id, &c)?;
+            record(store, tenant, id, &unconfirmed(action))?;
             return Ok(Delivered::Unconfirmed);
         }
         Err(e) if e.transient => {
@@ -199,6 +185,18 @@ pub fn deliver<S: DeliveryStore + ?Sized>(
         } => Delivered::Suppressed,
         Outgoing::Task { .. } => Delivered::Task,
     })
+}
+
+/// The record of an action that may or may not have gone out: recorded
+/// (never sent again) as unconfirmed, with a task for a person to check.
+fn unconfirmed(action: &Action) -> Completion {
+    Completion {
+        record: SentRecord::from(action),
+        status: ClaimStatus::Unconfirmed,
+        provider_id: None,
+        log: None,
+        tasks: vec![unconfirmed_task(action)],
+    }
 }
 
 /// The message as it will go out: a channel without a provider becomes a
