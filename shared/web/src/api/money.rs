@@ -104,18 +104,9 @@ pub fn disputes_json<S: WebStore, M: Sender + Send + 'static, N>(
     api: &Api<S, M, N>,
     disputes: &[Dispute],
 ) -> Result<Vec<Value>, ApiError> {
-    let pairs: Vec<(&str, &str)> = disputes
-        .iter()
-        .map(|d| (d.customer_id.as_str(), d.invoice_id.as_str()))
-        .collect();
-    let currencies = invoice_currencies(api, &pairs)?;
-    disputes
-        .iter()
-        .map(|d| {
-            let currency = currency_of(&currencies, "dispute", &d.id, &d.invoice_id)?;
-            Ok(with_amount(json!(d), d.amount, currency))
-        })
-        .collect()
+    amounts_json(api, "dispute", disputes, |d| {
+        (&d.customer_id, &d.invoice_id, &d.id, d.amount)
+    })
 }
 
 /// One dispute as the API shows it.
@@ -133,16 +124,35 @@ pub fn promises_json<S: WebStore, M: Sender + Send + 'static, N>(
     api: &Api<S, M, N>,
     promises: &[PromiseToPay],
 ) -> Result<Vec<Value>, ApiError> {
-    let pairs: Vec<(&str, &str)> = promises
+    amounts_json(api, "promise", promises, |p| {
+        (&p.customer_id, &p.invoice_id, &p.id, p.amount)
+    })
+}
+
+/// Records about one invoice each, as JSON with their amount (minor units)
+/// as a decimal in that invoice's currency. `fields` gives a record's
+/// (customer id, invoice id, own id, amount); `what` names the record in
+/// an error.
+fn amounts_json<S: WebStore, M: Sender + Send + 'static, N, T: serde::Serialize>(
+    api: &Api<S, M, N>,
+    what: &str,
+    records: &[T],
+    fields: impl Fn(&T) -> (&String, &String, &String, i64),
+) -> Result<Vec<Value>, ApiError> {
+    let pairs: Vec<(&str, &str)> = records
         .iter()
-        .map(|p| (p.customer_id.as_str(), p.invoice_id.as_str()))
+        .map(|r| {
+            let (customer, invoice, _, _) = fields(r);
+            (customer.as_str(), invoice.as_str())
+        })
         .collect();
     let currencies = invoice_currencies(api, &pairs)?;
-    promises
+    records
         .iter()
-        .map(|p| {
-            let currency = currency_of(&currencies, "promise", &p.id, &p.invoice_id)?;
-            Ok(with_amount(json!(p), p.amount, currency))
+        .map(|r| {
+            let (_, invoice, id, amount) = fields(r);
+            let currency = currency_of(&currencies, what, id, invoice)?;
+            Ok(with_amount(json!(r), amount, currency))
         })
         .collect()
 }
